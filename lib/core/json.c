@@ -1,0 +1,78 @@
+/*
+ * The JSON wrapper: every JSON text libjot reads comes through here, so
+ * that the rules are the same everywhere (RFC 7515 4 and RFC 7519 4: member
+ * names unique; RFC 8725 2.8 and 3.6: bounded input).
+ */
+#include <string.h>
+
+#include "core/core.h"
+#include "crypto/crypto.h"
+
+/* Nesting depth of a JSON text, counted before any parsing allocates, so a
+ * token of a million '[' costs a scan and nothing else. Strings are skipped
+ * with their escapes; a structural error is left for Jansson to report. */
+static size_t json_depth_exceeds(const char *s, size_t n, size_t max)
+{
+    size_t depth = 0;
+    int in_string = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max)
+                return 1;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return 0;
+}
+
+jot_status jot__json_value(const char *text, size_t n, json_t **out, jot_diag *d, const char *what)
+{
+    json_error_t err;
+    *out = NULL;
+    if (json_depth_exceeds(text, n, JOT__JSON_MAX_DEPTH))
+        return jot__fail(d, JOT_E_MALFORMED, "%s: JSON nested deeper than %u levels", what, JOT__JSON_MAX_DEPTH);
+    /* Jansson validates UTF-8, refuses "\u0000" (no JSON_ALLOW_NUL), and
+     * refuses trailing data; duplicate names must be asked for. */
+    json_t *v = json_loadb(text, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+    if (!v)
+        return jot__fail(d, JOT_E_MALFORMED, "%s: invalid JSON: %s", what, err.text);
+    *out = v;
+    return JOT_OK;
+}
+
+jot_status jot__json_object(const char *text, size_t n, json_t **out, jot_diag *d, const char *what)
+{
+    jot_status s = jot__json_value(text, n, out, d, what);
+    if (s == JOT_OK && !json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        return jot__fail(d, JOT_E_MALFORMED, "%s is not a JSON object", what);
+    }
+    return s;
+}
+
+char *jot__json_dump(const json_t *v)
+{
+    return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+void jot__json_wipe_members(json_t *obj, const char *const *names)
+{
+    for (; *names; names++) {
+        json_t *m = json_object_get(obj, *names);
+        if (json_is_string(m)) {
+            /* The value is Jansson's own heap copy; it is about to be freed. */
+            char *p = (char *)(uintptr_t)json_string_value(m);
+            jot__wipe(p, json_string_length(m));
+        }
+    }
+}

@@ -1,0 +1,148 @@
+/* JWS compact serialization (RFC 7515 3.1, 5, 7.1); see jot/jws.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "jws/jws.h"
+
+#define JOT_DEFAULT_MAX_SIZE 65536u
+
+void jot__jws_release(jot__jws *jws)
+{
+    json_decref(jws->header);
+    free(jws->payload);
+    free(jws->sig);
+    memset(jws, 0, sizeof *jws);
+}
+
+/* Decode one segment into a new buffer with a NUL after the bytes. */
+static jot_status decode_segment(const char *s, size_t n, uint8_t **out, size_t *out_len, jot_diag *d,
+                                 const char *what)
+{
+    uint8_t *buf = malloc(JOT__B64_DEC_MAX(n) + 1);
+    if (!buf)
+        return jot__fail(d, JOT_E_NOMEM, "out of memory");
+    if (jot__b64url_decode(s, n, buf, out_len) != 0) {
+        free(buf);
+        return jot__fail(d, JOT_E_MALFORMED, "%s is not valid base64url", what);
+    }
+    buf[*out_len] = '\0';
+    *out = buf;
+    return JOT_OK;
+}
+
+jot_status jot__jws_parse(const char *token, size_t len, jot__jws *out, jot_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    const char *dot1 = memchr(token, '.', len);
+    const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
+    if (!dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))
+        return jot__fail(d, JOT_E_MALFORMED, "not three base64url segments separated by dots");
+    size_t hlen = (size_t)(dot1 - token), plen = (size_t)(dot2 - dot1 - 1);
+    size_t slen = len - (size_t)(dot2 + 1 - token);
+
+    uint8_t *header;
+    size_t header_len;
+    jot_status s = decode_segment(token, hlen, &header, &header_len, d, "header");
+    if (s != JOT_OK)
+        return s;
+    s = jot__json_object((const char *)header, header_len, &out->header, d, "header");
+    free(header);
+    if (s == JOT_OK)
+        s = decode_segment(dot1 + 1, plen, &out->payload, &out->payload_len, d, "payload");
+    if (s == JOT_OK)
+        s = decode_segment(dot2 + 1, slen, &out->sig, &out->sig_len, d, "signature");
+    if (s != JOT_OK) {
+        jot__jws_release(out);
+        return s;
+    }
+    out->signing_input_len = (size_t)(dot2 - token);
+    return JOT_OK;
+}
+
+jot_status jot__jws_compose(const jot_key *key, jot_alg alg, const char *header, size_t header_len,
+                            const void *payload, size_t payload_len, char **out)
+{
+    size_t hl = JOT__B64_ENC_LEN(header_len), pl = JOT__B64_ENC_LEN(payload_len);
+    char *tok = malloc(hl + 1 + pl + 1 + JOT__B64_ENC_LEN(JOT_SIG_MAX) + 1);
+    if (!tok)
+        return JOT_E_NOMEM;
+    jot__b64url_encode((const uint8_t *)header, header_len, tok);
+    tok[hl] = '.';
+    jot__b64url_encode(payload, payload_len, tok + hl + 1);
+    size_t input_len = hl + 1 + pl;
+
+    uint8_t sig[JOT_SIG_MAX];
+    size_t sig_len;
+    jot_status s = jot_sig_sign(key, alg, tok, input_len, sig, &sig_len);
+    if (s != JOT_OK) {
+        free(tok);
+        return s;
+    }
+    tok[input_len] = '.';
+    jot__b64url_encode(sig, sig_len, tok + input_len + 1);
+    tok[input_len + 1 + JOT__B64_ENC_LEN(sig_len)] = '\0';
+    *out = tok;
+    return JOT_OK;
+}
+
+jot_status jot_jws_sign(const jot_key *key, jot_alg alg, const char *header, size_t header_len,
+                        const void *payload, size_t payload_len, char **out)
+{
+    if (!out)
+        return JOT_E_ARG;
+    *out = NULL;
+    if (!key || !header || (!payload && payload_len) || !jot_alg_name(alg))
+        return JOT_E_ARG;
+    json_t *h;
+    jot_status s = jot__json_object(header, header_len, &h, NULL, "header");
+    if (s != JOT_OK)
+        return s;
+    json_t *a = json_object_get(h, "alg");
+    int ok = json_is_string(a) && strcmp(json_string_value(a), jot_alg_name(alg)) == 0;
+    json_decref(h);
+    if (!ok)
+        return JOT_E_MALFORMED;
+    return jot__jws_compose(key, alg, header, header_len, payload ? payload : "", payload_len, out);
+}
+
+/* The payload as JSON text: itself when it is JSON, else a JSON string. */
+static char *payload_as_json(const uint8_t *p, size_t n)
+{
+    json_t *v;
+    if (jot__json_value((const char *)p, n, &v, NULL, "payload") != JOT_OK) {
+        v = json_stringn((const char *)p, n);
+        if (!v)
+            return NULL;
+    }
+    char *s = jot__json_dump(v);
+    json_decref(v);
+    return s;
+}
+
+jot_status jot_decode_unverified(const char *token, size_t len, size_t max_size, char **header_json,
+                                 char **payload_json, jot_diag *diag)
+{
+    if (!header_json || !payload_json)
+        return JOT_E_ARG;
+    *header_json = *payload_json = NULL;
+    if (!token)
+        return JOT_E_ARG;
+    if (len > (max_size ? max_size : JOT_DEFAULT_MAX_SIZE))
+        return jot__fail(diag, JOT_E_TOO_LARGE, "token is %zu bytes, more than allowed", len);
+    jot__jws jws;
+    jot_status s = jot__jws_parse(token, len, &jws, diag);
+    if (s != JOT_OK)
+        return s;
+    *header_json = jot__json_dump(jws.header);
+    *payload_json = payload_as_json(jws.payload, jws.payload_len);
+    jot__jws_release(&jws);
+    if (!*header_json || !*payload_json) {
+        free(*header_json);
+        free(*payload_json);
+        *header_json = *payload_json = NULL;
+        /* json_stringn refuses a payload that is not UTF-8. */
+        return jot__fail(diag, JOT_E_MALFORMED, "payload is neither JSON nor UTF-8 text");
+    }
+    return JOT_OK;
+}

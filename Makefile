@@ -14,7 +14,7 @@ DEPS = cmake make gcc clang pkg-config libssl-dev libjansson-dev libcmocka-dev \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build check test asan run install clean
+.PHONY: all deps build check test asan run bench install clean
 
 all: build
 
@@ -46,6 +46,11 @@ asan: deps
 run: build
 	@if [ -x $(BUILD)/server/jotd ]; then exec scripts/run-demo.sh $(BUILD); \
 	else echo "jotd is not built yet (see the open issues); the jot command is $(BUILD)/cli/jot"; fi
+
+# Benchmarks: libjot beside the raw OpenSSL floor and the Debian-packaged
+# peers (libjwt, cjose), then jotd under load. Prints figures; asserts nothing.
+bench: build
+	bench/run $(BUILD)
 
 install: build
 	cmake --install $(BUILD)

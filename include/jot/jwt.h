@@ -99,8 +99,10 @@ typedef struct jot_verifier jot_verifier;
 /* Build a verifier. It is immutable afterwards: any number of threads may
  * call jot_verify on it at once, without locks. Errors: JOT_E_ARG (no keys,
  * bad field), JOT_E_WEAK_KEY (an allowed HMAC algorithm whose hash is longer
- * than every secret given), JOT_E_KEY_MISMATCH (no allowed algorithm fits
- * any key), JOT_E_NOMEM. Caller frees with jot_verifier_free. */
+ * than every secret given), JOT_E_KEY_MISMATCH (algs is 0 and the keys fit
+ * no algorithm at all), JOT_E_NOMEM. An allowed algorithm that no key fits
+ * is accepted: its tokens are rejected with JOT_E_NO_KEY. Caller frees with
+ * jot_verifier_free. */
 JOT_NODISCARD jot_status jot_verifier_new(const jot_verify_policy *policy, jot_verifier **out);
 void jot_verifier_free(jot_verifier *v);
 
@@ -118,8 +120,9 @@ JOT_NODISCARD jot_status jot_verify(const jot_verifier *v, const char *token, si
 void jot_claims_free(jot_claims *c);
 
 /* A string claim. *out is NUL-terminated and valid as long as c; *len (may
- * be NULL) is its length (claims may hold NUL bytes only as "\u0000"; a
- * caller that cares compares lengths). Errors: JOT_E_NOT_FOUND, JOT_E_TYPE. */
+ * be NULL) is its length. A verified token never holds "\u0000" in a
+ * string: jot_verify refuses it as malformed. Errors: JOT_E_NOT_FOUND,
+ * JOT_E_TYPE. */
 jot_status jot_claims_string(const jot_claims *c, const char *name, const char **out, size_t *len);
 
 /* An integer claim (a JSON number; a fraction is truncated toward zero).

@@ -44,7 +44,7 @@ static jot_status set_member(json_t *obj, const char *name, json_t *v, int claim
         return JOT_E_NOMEM;
     if (claims) {
         json_t *probe = json_pack("{s:O}", name, v);
-        jot_status s = probe ? jot__claims_check_types(probe, NULL) : JOT_E_NOMEM;
+        jot_status s = probe ? jot__claims_check_types(probe, JOT_E_TYPE, NULL) : JOT_E_NOMEM;
         json_decref(probe);
         if (s != JOT_OK) {
             json_decref(v);
@@ -61,7 +61,7 @@ jot_status jot_builder_claims_json(jot_builder *b, const char *json, size_t len)
     json_t *o;
     jot_status s = jot__json_object(json, len, &o, NULL, "claims");
     if (s == JOT_OK)
-        s = jot__claims_check_types(o, NULL);
+        s = jot__claims_check_types(o, JOT_E_TYPE, NULL);
     if (s == JOT_OK && json_object_update(b->claims, o) != 0)
         s = JOT_E_NOMEM;
     json_decref(o);

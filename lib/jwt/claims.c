@@ -4,28 +4,28 @@
 
 #include "jwt/jwt.h"
 
-jot_status jot__claims_check_types(const json_t *obj, jot_diag *d)
+jot_status jot__claims_check_types(const json_t *obj, jot_status bad, jot_diag *d)
 {
     static const char *const strings[] = {"iss", "sub", "jti"};
     static const char *const dates[] = {"exp", "nbf", "iat"};
     for (size_t i = 0; i < 3; i++) {
         json_t *v = json_object_get(obj, strings[i]);
         if (v && !json_is_string(v))
-            return jot__fail(d, JOT_E_TYPE, "claim \"%s\" is not a string", strings[i]);
+            return jot__fail(d, bad, "claim \"%s\" is not a string", strings[i]);
         v = json_object_get(obj, dates[i]);
         /* RFC 7519 2: a NumericDate is a JSON number, never a string. */
         if (v && !json_is_number(v))
-            return jot__fail(d, JOT_E_TYPE, "claim \"%s\" is not a number", dates[i]);
+            return jot__fail(d, bad, "claim \"%s\" is not a number", dates[i]);
     }
     json_t *aud = json_object_get(obj, "aud");
     if (aud && !json_is_string(aud)) {
         size_t i;
         json_t *a;
         if (!json_is_array(aud))
-            return jot__fail(d, JOT_E_TYPE, "claim \"aud\" is neither a string nor an array");
+            return jot__fail(d, bad, "claim \"aud\" is neither a string nor an array");
         json_array_foreach(aud, i, a) {
             if (!json_is_string(a))
-                return jot__fail(d, JOT_E_TYPE, "claim \"aud\" holds a non-string");
+                return jot__fail(d, bad, "claim \"aud\" holds a non-string");
         }
     }
     return JOT_OK;

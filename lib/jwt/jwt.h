@@ -15,7 +15,7 @@ struct jot_claims {
 
 /* JOT_OK when the registered claims in obj have their RFC 7519 4.1 types:
  * iss, sub, jti strings; aud a string or an array of strings; exp, nbf,
- * iat numbers (NumericDate). Else JOT_E_TYPE with detail. */
-jot_status jot__claims_check_types(const json_t *obj, jot_diag *d);
+ * iat numbers (NumericDate). Else `bad` with detail. */
+jot_status jot__claims_check_types(const json_t *obj, jot_status bad, jot_diag *d);
 
 #endif

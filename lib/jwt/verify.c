@@ -88,7 +88,10 @@ jot_status jot_verifier_new(const jot_verify_policy *p, jot_verifier **out)
      * configuration, not a token to reject later. */
     if (algs & weak & ~fit)
         return JOT_E_WEAK_KEY;
-    if (!(algs & fit))
+    /* An allowed algorithm that no key serves is not an error here: tokens
+     * that use it are answered JOT_E_NO_KEY (an RSA key never becomes an
+     * HMAC secret). Only a verifier that could accept nothing is refused. */
+    if (!algs)
         return JOT_E_KEY_MISMATCH;
 
     jot_verifier *v = calloc(1, sizeof *v);
@@ -151,16 +154,25 @@ static jot_status check_crit(const json_t *header, jot_diag *d)
     return jot__fail(d, JOT_E_CRIT_UNSUPPORTED, "\"crit\" names a parameter this verifier does not understand");
 }
 
+/* RFC 7515 4.1.4, 4.1.9, 4.1.10: kid, typ and cty are strings. */
+static jot_status check_header_types(const json_t *header, jot_diag *d)
+{
+    static const char *const names[] = {"kid", "typ", "cty"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        json_t *m = json_object_get(header, names[i]);
+        if (m && !json_is_string(m))
+            return jot__fail(d, JOT_E_MALFORMED, "header \"%s\" is not a string", names[i]);
+    }
+    return JOT_OK;
+}
+
 /* Try the keys that may serve alg and kid (RFC 7515 4.1.4): with a kid, the
  * keys that carry that kid, and keys that carry none; without, every key
  * that fits. Embedded keys (jwk, jku, x5u, x5c) are never looked at. */
 static jot_status check_signature(const jot_verifier *v, jot_alg alg, const char *token, const jot__jws *jws,
                                   const jot_key **used, jot_diag *d)
 {
-    json_t *kidv = json_object_get(jws->header, "kid");
-    if (kidv && !json_is_string(kidv))
-        return jot__fail(d, JOT_E_MALFORMED, "header \"kid\" is not a string");
-    const char *kid = json_string_value(kidv);
+    const char *kid = json_string_value(json_object_get(jws->header, "kid"));
     int candidates = 0;
     for (size_t i = 0; i < jot_keyset_count(v->keys); i++) {
         const jot_key *k = jot_keyset_get(v->keys, i);
@@ -207,9 +219,10 @@ static jot_status check_audience(const json_t *aud, const char *want)
 
 static jot_status check_claims(const jot_verifier *v, const json_t *header, const json_t *claims, jot_diag *d)
 {
-    jot_status s = jot__claims_check_types(claims, d);
+    /* A registered claim of the wrong JSON type makes the token malformed. */
+    jot_status s = jot__claims_check_types(claims, JOT_E_MALFORMED, d);
     if (s != JOT_OK)
-        return JOT_E_MALFORMED; /* the contract calls a mistyped claim malformed */
+        return s;
 
     int64_t now = v->now ? v->now(v->now_ctx) : (int64_t)time(NULL);
     double lo = (double)now - (double)v->leeway, hi = (double)now + (double)v->leeway;
@@ -274,6 +287,8 @@ jot_status jot_verify(const jot_verifier *v, const char *token, size_t len, jot_
     if (!(v->flags & JOT_VERIFY_JWS_ONLY))
         s = jot__json_object((const char *)jws.payload, jws.payload_len, &claims, d, "payload");
 
+    if (s == JOT_OK)
+        s = check_header_types(jws.header, d);
     jot_alg alg = JOT_ALG_UNSET;
     if (s == JOT_OK) {
         json_t *a = json_object_get(jws.header, "alg");

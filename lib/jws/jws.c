@@ -41,8 +41,8 @@ jot_status jot__jws_parse(const char *token, size_t len, jot__jws *out, jot_diag
     size_t hlen = (size_t)(dot1 - token), plen = (size_t)(dot2 - dot1 - 1);
     size_t slen = len - (size_t)(dot2 + 1 - token);
 
-    uint8_t *header;
-    size_t header_len;
+    uint8_t *header = NULL;
+    size_t header_len = 0;
     jot_status s = decode_segment(token, hlen, &header, &header_len, d, "header");
     if (s != JOT_OK)
         return s;

@@ -38,6 +38,10 @@ jot_status jot__json_value(const char *text, size_t n, json_t **out, jot_diag *d
 {
     json_error_t err;
     *out = NULL;
+    /* A raw NUL is never valid JSON, but Jansson takes one after the value
+     * for the end of input: refuse it here so that every parser agrees. */
+    if (memchr(text, '\0', n))
+        return jot__fail(d, JOT_E_MALFORMED, "%s: NUL byte in JSON", what);
     if (json_depth_exceeds(text, n, JOT__JSON_MAX_DEPTH))
         return jot__fail(d, JOT_E_MALFORMED, "%s: JSON nested deeper than %u levels", what, JOT__JSON_MAX_DEPTH);
     /* Jansson validates UTF-8, refuses "\u0000" (no JSON_ALLOW_NUL), and

@@ -7,31 +7,16 @@
 
 #define JOT_DEFAULT_MAX_SIZE 65536u
 
-void jot__jws_release(jot__jws *jws)
+/* Decode one segment into buf; a NUL follows the bytes. */
+static jot_status decode_segment(const char *s, size_t n, char *buf, size_t *out_len, jot_diag *d, const char *what)
 {
-    json_decref(jws->header);
-    free(jws->payload);
-    free(jws->sig);
-    memset(jws, 0, sizeof *jws);
-}
-
-/* Decode one segment into a new buffer with a NUL after the bytes. */
-static jot_status decode_segment(const char *s, size_t n, uint8_t **out, size_t *out_len, jot_diag *d,
-                                 const char *what)
-{
-    uint8_t *buf = malloc(JOT__B64_DEC_MAX(n) + 1);
-    if (!buf)
-        return jot__fail(d, JOT_E_NOMEM, "out of memory");
-    if (jot__b64url_decode(s, n, buf, out_len) != 0) {
-        free(buf);
+    if (jot__b64url_decode(s, n, (uint8_t *)buf, out_len) != 0)
         return jot__fail(d, JOT_E_MALFORMED, "%s is not valid base64url", what);
-    }
     buf[*out_len] = '\0';
-    *out = buf;
     return JOT_OK;
 }
 
-jot_status jot__jws_parse(const char *token, size_t len, jot__jws *out, jot_diag *d)
+jot_status jot__jws_parse(const char *token, size_t len, char *buf, jot__jws *out, jot_diag *d)
 {
     memset(out, 0, sizeof *out);
     const char *dot1 = memchr(token, '.', len);
@@ -41,21 +26,23 @@ jot_status jot__jws_parse(const char *token, size_t len, jot__jws *out, jot_diag
     size_t hlen = (size_t)(dot1 - token), plen = (size_t)(dot2 - dot1 - 1);
     size_t slen = len - (size_t)(dot2 + 1 - token);
 
-    uint8_t *header = NULL;
-    size_t header_len = 0;
-    jot_status s = decode_segment(token, hlen, &header, &header_len, d, "header");
+    /* Each decoding is at most 3/4 of its segment, so the three with their
+     * NULs fit in JOT__JWS_BUF(len). */
+    char *h = buf;
+    jot_status s = decode_segment(token, hlen, h, &out->header_len, d, "header");
+    char *p = h + out->header_len + 1;
+    if (s == JOT_OK)
+        s = decode_segment(dot1 + 1, plen, p, &out->payload_len, d, "payload");
+    char *sig = p + out->payload_len + 1;
+    if (s == JOT_OK)
+        s = decode_segment(dot2 + 1, slen, sig, &out->sig_len, d, "signature");
+    if (s == JOT_OK)
+        s = jot__jscan_object(h, out->header_len, &out->hdoc, d, "header");
     if (s != JOT_OK)
         return s;
-    s = jot__json_object((const char *)header, header_len, &out->header, d, "header");
-    free(header);
-    if (s == JOT_OK)
-        s = decode_segment(dot1 + 1, plen, &out->payload, &out->payload_len, d, "payload");
-    if (s == JOT_OK)
-        s = decode_segment(dot2 + 1, slen, &out->sig, &out->sig_len, d, "signature");
-    if (s != JOT_OK) {
-        jot__jws_release(out);
-        return s;
-    }
+    out->header = h;
+    out->payload = p;
+    out->sig = (const uint8_t *)sig;
     out->signing_input_len = (size_t)(dot2 - token);
     return JOT_OK;
 }
@@ -130,19 +117,28 @@ jot_status jot_decode_unverified(const char *token, size_t len, size_t max_size,
         return JOT_E_ARG;
     if (len > (max_size ? max_size : JOT_DEFAULT_MAX_SIZE))
         return jot__fail(diag, JOT_E_TOO_LARGE, "token is %zu bytes, more than allowed", len);
+    char *buf = malloc(JOT__JWS_BUF(len));
+    if (!buf)
+        return JOT_E_NOMEM;
     jot__jws jws;
-    jot_status s = jot__jws_parse(token, len, &jws, diag);
-    if (s != JOT_OK)
-        return s;
-    *header_json = jot__json_dump(jws.header);
-    *payload_json = payload_as_json(jws.payload, jws.payload_len);
-    jot__jws_release(&jws);
-    if (!*header_json || !*payload_json) {
-        free(*header_json);
-        free(*payload_json);
-        *header_json = *payload_json = NULL;
-        /* json_stringn refuses a payload that is not UTF-8. */
-        return jot__fail(diag, JOT_E_MALFORMED, "payload is neither JSON nor UTF-8 text");
+    json_t *header = NULL;
+    jot_status s = jot__jws_parse(token, len, buf, &jws, diag);
+    if (s == JOT_OK) {
+        jot__jdoc_release(&jws.hdoc);
+        s = jot__json_object(jws.header, jws.header_len, &header, diag, "header");
     }
-    return JOT_OK;
+    if (s == JOT_OK) {
+        *header_json = jot__json_dump(header);
+        *payload_json = payload_as_json((const uint8_t *)jws.payload, jws.payload_len);
+        if (!*header_json || !*payload_json) {
+            free(*header_json);
+            free(*payload_json);
+            *header_json = *payload_json = NULL;
+            /* json_stringn refuses a payload that is not UTF-8. */
+            s = jot__fail(diag, JOT_E_MALFORMED, "payload is neither JSON nor UTF-8 text");
+        }
+    }
+    json_decref(header);
+    free(buf);
+    return s;
 }

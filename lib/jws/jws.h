@@ -3,23 +3,31 @@
 #define JOT_JWS_INTERNAL_H
 
 #include "core/core.h"
+#include "core/jscan.h"
+
+/* Room parse needs to decode a token of len bytes: the three decodings
+ * and a NUL after header and payload. */
+#define JOT__JWS_BUF(len) ((len) + 8u)
 
 /* A compact JWS taken apart (RFC 7515 7.1). The signing input is the
- * token's first signing_input_len bytes. */
+ * token's first signing_input_len bytes; the decoded parts live in the
+ * caller's buffer. */
 typedef struct jot__jws {
     size_t signing_input_len;
-    json_t *header;      /* the protected header, a JSON object (owned) */
-    uint8_t *payload;    /* decoded payload (owned, NUL-terminated) */
+    const char *header;   /* decoded protected header, NUL-terminated */
+    size_t header_len;
+    const char *payload;  /* decoded payload, NUL-terminated */
     size_t payload_len;
-    uint8_t *sig;        /* decoded signature (owned) */
+    const uint8_t *sig;
     size_t sig_len;
+    jot__jdoc hdoc;       /* the header's members (a JSON object) */
 } jot__jws;
 
-/* Split and decode token: three segments, strict base64url, the header a
- * JSON object. The payload is decoded but not parsed. JOT_E_MALFORMED with
- * detail in d; on failure nothing is left to release. */
-jot_status jot__jws_parse(const char *token, size_t len, jot__jws *out, jot_diag *d);
-void jot__jws_release(jot__jws *jws);
+/* Split and decode token into buf (room for JOT__JWS_BUF(len)): three
+ * segments, strict base64url, the header one JSON object. The payload is
+ * decoded but not parsed. JOT_E_MALFORMED with detail in d; on success
+ * release out->hdoc with jot__jdoc_release. */
+jot_status jot__jws_parse(const char *token, size_t len, char *buf, jot__jws *out, jot_diag *d);
 
 /* The compact JWS of the given header and payload bytes, signed by key
  * under alg (no check of the header). *out is malloc'ed. */

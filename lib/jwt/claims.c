@@ -35,17 +35,35 @@ void jot_claims_free(jot_claims *c)
 {
     if (!c)
         return;
-    json_decref(c->header);
-    json_decref(c->payload);
-    free(c->raw);
+    jot__jdoc_release(&c->jws.hdoc);
+    if (c->has_pdoc)
+        jot__jdoc_release(&c->pdoc);
+    json_decref(c->header_tree);
+    json_decref(c->payload_tree);
     jot_key_free((jot_key *)(uintptr_t)c->key);
     free(c);
+}
+
+/* The header or the claims set as a Jansson tree, parsed on first use. The
+ * text was validated by the scanner, so only memory can fail here. A
+ * jot_claims belongs to one thread at a time, which makes the cache safe. */
+static json_t *tree(const jot_claims *c, int header)
+{
+    jot_claims *m = (jot_claims *)(uintptr_t)c;
+    json_t **t = header ? &m->header_tree : &m->payload_tree;
+    if (!*t && (header || c->has_pdoc)) {
+        const char *text = header ? c->jws.header : c->jws.payload;
+        size_t len = header ? c->jws.header_len : c->jws.payload_len;
+        if (jot__json_object(text, len, t, NULL, "claims") != JOT_OK)
+            *t = NULL;
+    }
+    return *t;
 }
 
 static jot_status member(const json_t *obj, const char *name, json_t **out)
 {
     if (!obj || !name)
-        return JOT_E_ARG;
+        return obj ? JOT_E_ARG : JOT_E_NOT_FOUND;
     *out = json_object_get(obj, name);
     return *out ? JOT_OK : JOT_E_NOT_FOUND;
 }
@@ -64,14 +82,14 @@ static jot_status string_of(json_t *v, const char **out, size_t *len)
 jot_status jot_claims_string(const jot_claims *c, const char *name, const char **out, size_t *len)
 {
     json_t *v;
-    jot_status s = member(c ? c->payload : NULL, name, &v);
+    jot_status s = member(c ? tree(c, 0) : NULL, name, &v);
     return s == JOT_OK ? string_of(v, out, len) : s;
 }
 
 jot_status jot_claims_int(const jot_claims *c, const char *name, int64_t *out)
 {
     json_t *v;
-    jot_status s = member(c ? c->payload : NULL, name, &v);
+    jot_status s = member(c ? tree(c, 0) : NULL, name, &v);
     if (s != JOT_OK)
         return s;
     if (json_is_integer(v)) {
@@ -91,7 +109,7 @@ jot_status jot_claims_int(const jot_claims *c, const char *name, int64_t *out)
 jot_status jot_claims_array_len(const jot_claims *c, const char *name, size_t *out)
 {
     json_t *v;
-    jot_status s = member(c ? c->payload : NULL, name, &v);
+    jot_status s = member(c ? tree(c, 0) : NULL, name, &v);
     if (s != JOT_OK)
         return s;
     if (json_is_string(v)) {
@@ -118,7 +136,7 @@ jot_status jot_claims_array_string(const jot_claims *c, const char *name, size_t
         return s;
     if (i >= n)
         return JOT_E_ARG;
-    json_t *v = json_object_get(c->payload, name);
+    json_t *v = json_object_get(tree(c, 0), name);
     return string_of(json_is_string(v) ? v : json_array_get(v, i), out, len);
 }
 
@@ -127,10 +145,10 @@ jot_status jot_claims_json(const jot_claims *c, const char *name, char **out)
     if (!c || !out)
         return JOT_E_ARG;
     *out = NULL;
-    json_t *v = c->payload;
+    json_t *v = tree(c, 0);
     if (!v)
-        return JOT_E_NOT_FOUND;
-    if (name && !(v = json_object_get(c->payload, name)))
+        return c->has_pdoc ? JOT_E_NOMEM : JOT_E_NOT_FOUND;
+    if (name && !(v = json_object_get(v, name)))
         return JOT_E_NOT_FOUND;
     *out = jot__json_dump(v);
     return *out ? JOT_OK : JOT_E_NOMEM;
@@ -139,7 +157,7 @@ jot_status jot_claims_json(const jot_claims *c, const char *name, char **out)
 jot_status jot_claims_header_string(const jot_claims *c, const char *name, const char **out, size_t *len)
 {
     json_t *v;
-    jot_status s = member(c ? c->header : NULL, name, &v);
+    jot_status s = member(c ? tree(c, 1) : NULL, name, &v);
     return s == JOT_OK ? string_of(v, out, len) : s;
 }
 
@@ -147,14 +165,15 @@ jot_status jot_claims_header_json(const jot_claims *c, char **out)
 {
     if (!c || !out)
         return JOT_E_ARG;
-    *out = jot__json_dump(c->header);
+    json_t *h = tree(c, 1);
+    *out = h ? jot__json_dump(h) : NULL;
     return *out ? JOT_OK : JOT_E_NOMEM;
 }
 
 void jot_claims_payload(const jot_claims *c, const uint8_t **out, size_t *len)
 {
-    *out = c ? c->raw : NULL;
-    *len = c ? c->raw_len : 0;
+    *out = c ? (const uint8_t *)c->jws.payload : NULL;
+    *len = c ? c->jws.payload_len : 0;
 }
 
 jot_alg jot_claims_alg(const jot_claims *c)

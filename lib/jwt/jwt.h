@@ -3,14 +3,21 @@
 #define JOT_JWT_INTERNAL_H
 
 #include "core/core.h"
+#include "core/jscan.h"
+#include "jws/jws.h"
 
+/* A verification in progress, and then its result: one allocation holding
+ * the decoded token (buf) and the scanned members. The JSON trees that the
+ * accessors read are built on first use only. */
 struct jot_claims {
-    json_t *header;   /* protected header object */
-    json_t *payload;  /* claims set object, or NULL under JOT_VERIFY_JWS_ONLY */
-    uint8_t *raw;     /* payload bytes */
-    size_t raw_len;
+    jot__jws jws;      /* header, payload and signature spans into buf */
+    jot__jdoc pdoc;    /* the claims set's members (unless JWS-only) */
+    int has_pdoc;
     jot_alg alg;
-    const jot_key *key;
+    const jot_key *key; /* a reference, once the signature verified */
+    json_t *header_tree;  /* built lazily by the accessors */
+    json_t *payload_tree;
+    char buf[];        /* JOT__JWS_BUF(token length) bytes */
 };
 
 /* JOT_OK when the registered claims in obj have their RFC 7519 4.1 types:

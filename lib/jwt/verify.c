@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "jwk/jwk.h"
-#include "jws/jws.h"
 #include "jwt/jwt.h"
 
 #define JOT_DEFAULT_MAX_SIZE 65536u
@@ -129,40 +128,75 @@ jot_status jot_verifier_new(const jot_verify_policy *p, jot_verifier **out)
 
 /* RFC 7515 4.1.11: a "crit" this verifier does not understand rejects the
  * token. libjot understands no extension, so every well-formed "crit" is
- * refused too; the detail says which case it was. */
-static jot_status check_crit(const json_t *header, jot_diag *d)
+ * refused too; the detail says which case it was. Rare, so it reads the
+ * header through Jansson. */
+static jot_status check_crit(const jot__jws *jws, jot_diag *d)
 {
     static const char *const registered[] = {"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256",
                                              "typ", "cty", "crit"};
-    json_t *crit = json_object_get(header, "crit");
-    if (!crit)
+    if (!jot__jdoc_get(&jws->hdoc, "crit"))
         return JOT_OK;
-    if (!json_is_array(crit) || json_array_size(crit) == 0)
-        return jot__fail(d, JOT_E_CRIT_UNSUPPORTED, "\"crit\" is not a non-empty array");
+    json_t *header;
+    if (jot__json_object(jws->header, jws->header_len, &header, d, "header") != JOT_OK)
+        return JOT_E_NOMEM; /* the scanner accepted it: only memory can fail */
+    json_t *crit = json_object_get(header, "crit");
+    jot_status s = JOT_E_CRIT_UNSUPPORTED;
+    const char *why = "\"crit\" names a parameter this verifier does not understand";
     size_t i;
     json_t *name;
-    json_array_foreach(crit, i, name) {
-        if (!json_is_string(name))
-            return jot__fail(d, JOT_E_CRIT_UNSUPPORTED, "\"crit\" holds a non-string");
-        for (size_t r = 0; r < sizeof registered / sizeof registered[0]; r++)
-            if (strcmp(json_string_value(name), registered[r]) == 0)
-                return jot__fail(d, JOT_E_CRIT_UNSUPPORTED, "\"crit\" names the registered parameter \"%s\"",
-                                 registered[r]);
-        if (!json_object_get(header, json_string_value(name)))
-            return jot__fail(d, JOT_E_CRIT_UNSUPPORTED, "\"crit\" names a parameter absent from the header");
-    }
-    return jot__fail(d, JOT_E_CRIT_UNSUPPORTED, "\"crit\" names a parameter this verifier does not understand");
+    if (!json_is_array(crit) || json_array_size(crit) == 0)
+        why = "\"crit\" is not a non-empty array";
+    else
+        json_array_foreach(crit, i, name) {
+            if (!json_is_string(name)) {
+                why = "\"crit\" holds a non-string";
+                break;
+            }
+            for (size_t r = 0; r < sizeof registered / sizeof registered[0]; r++)
+                if (strcmp(json_string_value(name), registered[r]) == 0)
+                    why = "\"crit\" names a registered parameter";
+            if (!json_object_get(header, json_string_value(name)))
+                why = "\"crit\" names a parameter absent from the header";
+        }
+    json_decref(header);
+    return jot__fail(d, s, "%s", why);
+}
+
+/* A string member's decoded value in buf (cap bytes), or NULL when absent
+ * or too long. */
+static const char *member_string(const jot__jmember *m, char *buf, size_t cap)
+{
+    if (!m || m->type != JOT__J_STRING || m->value_len >= cap)
+        return NULL;
+    jot__jstr_decode(m->value, m->value_len, m->value_escaped, buf);
+    return buf;
 }
 
 /* RFC 7515 4.1.4, 4.1.9, 4.1.10: kid, typ and cty are strings. */
-static jot_status check_header_types(const json_t *header, jot_diag *d)
+static jot_status check_header_types(const jot__jdoc *h, jot_diag *d)
 {
     static const char *const names[] = {"kid", "typ", "cty"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        json_t *m = json_object_get(header, names[i]);
-        if (m && !json_is_string(m))
+        const jot__jmember *m = jot__jdoc_get(h, names[i]);
+        if (m && m->type != JOT__J_STRING)
             return jot__fail(d, JOT_E_MALFORMED, "header \"%s\" is not a string", names[i]);
     }
+    return JOT_OK;
+}
+
+static jot_status check_alg(const jot_verifier *v, const jot__jdoc *h, jot_alg *alg, jot_diag *d)
+{
+    char name[16];
+    const jot__jmember *m = jot__jdoc_get(h, "alg");
+    if (!m || m->type != JOT__J_STRING)
+        return jot__fail(d, JOT_E_ALG_NOT_ALLOWED, "header \"alg\" is missing or not a string");
+    const char *a = member_string(m, name, sizeof name);
+    *alg = a ? jot_alg_from_name(a, strlen(a)) : JOT_ALG_UNSET;
+    if (*alg == JOT_ALG_UNSET)
+        return jot__fail(d, JOT_E_ALG_NOT_ALLOWED, "algorithm \"%.16s\" is not supported",
+                         a ? a : "(too long)");
+    if (!(v->algs & JOT_ALG_BIT(*alg)))
+        return jot__fail(d, JOT_E_ALG_NOT_ALLOWED, "algorithm %s is not allowed", jot_alg_name(*alg));
     return JOT_OK;
 }
 
@@ -172,11 +206,11 @@ static jot_status check_header_types(const json_t *header, jot_diag *d)
 static jot_status check_signature(const jot_verifier *v, jot_alg alg, const char *token, const jot__jws *jws,
                                   const jot_key **used, jot_diag *d)
 {
-    const char *kid = json_string_value(json_object_get(jws->header, "kid"));
+    const jot__jmember *kid = jot__jdoc_get(&jws->hdoc, "kid");
     int candidates = 0;
     for (size_t i = 0; i < jot_keyset_count(v->keys); i++) {
         const jot_key *k = jot_keyset_get(v->keys, i);
-        if (kid && k->kid && strcmp(kid, k->kid) != 0)
+        if (kid && k->kid && !jot__jstr_equals(kid->value, kid->value_len, kid->value_escaped, k->kid, strlen(k->kid)))
             continue;
         if (jot_key_fits(k, alg) != JOT_OK)
             continue;
@@ -186,9 +220,12 @@ static jot_status check_signature(const jot_verifier *v, jot_alg alg, const char
             return JOT_OK;
         }
     }
-    if (!candidates)
-        return kid ? jot__fail(d, JOT_E_NO_KEY, "no %s key with kid \"%.64s\"", jot_alg_name(alg), kid)
+    if (!candidates) {
+        char buf[65];
+        const char *name = member_string(kid, buf, sizeof buf);
+        return kid ? jot__fail(d, JOT_E_NO_KEY, "no %s key with kid \"%s\"", jot_alg_name(alg), name ? name : "...")
                    : jot__fail(d, JOT_E_NO_KEY, "no key for %s", jot_alg_name(alg));
+    }
     return jot__fail(d, JOT_E_BAD_SIGNATURE, "%s signature does not verify", jot_alg_name(alg));
 }
 
@@ -199,73 +236,93 @@ static const char *strip_application(const char *t)
     return strncasecmp(t, "application/", 12) == 0 ? t + 12 : t;
 }
 
-static int string_claim_equals(const json_t *v, const char *want)
+static int string_equals(const jot__jmember *m, const char *want)
 {
-    return json_is_string(v) && json_string_length(v) == strlen(want) && strcmp(json_string_value(v), want) == 0;
+    return m->type == JOT__J_STRING && jot__jstr_equals(m->value, m->value_len, m->value_escaped, want, strlen(want));
 }
 
-static jot_status check_audience(const json_t *aud, const char *want)
+/* RFC 7519 4.1.3: aud is a string or an array of strings. */
+static int audience_contains(const jot__jmember *aud, const char *want)
 {
-    if (json_is_string(aud))
-        return string_claim_equals(aud, want) ? JOT_OK : JOT_E_BAD_AUDIENCE;
-    size_t i;
-    json_t *a;
-    json_array_foreach(aud, i, a) {
-        if (string_claim_equals(a, want))
-            return JOT_OK;
+    if (aud->type == JOT__J_STRING)
+        return string_equals(aud, want);
+    size_t pos = 0;
+    jot__jmember el;
+    while (jot__jarray_next(aud->value, aud->value_len, &pos, &el))
+        if (string_equals(&el, want))
+            return 1;
+    return 0;
+}
+
+/* RFC 7519 4.1: the registered claims' JSON types. */
+static jot_status check_claim_types(const jot__jdoc *p, jot_diag *d)
+{
+    static const char *const strings[] = {"iss", "sub", "jti"};
+    static const char *const dates[] = {"exp", "nbf", "iat"};
+    for (size_t i = 0; i < 3; i++) {
+        const jot__jmember *m = jot__jdoc_get(p, strings[i]);
+        if (m && m->type != JOT__J_STRING)
+            return jot__fail(d, JOT_E_MALFORMED, "claim \"%s\" is not a string", strings[i]);
+        m = jot__jdoc_get(p, dates[i]);
+        /* RFC 7519 2: a NumericDate is a JSON number, never a string. */
+        if (m && m->type != JOT__J_INTEGER && m->type != JOT__J_REAL)
+            return jot__fail(d, JOT_E_MALFORMED, "claim \"%s\" is not a number", dates[i]);
     }
-    return JOT_E_BAD_AUDIENCE;
+    const jot__jmember *aud = jot__jdoc_get(p, "aud");
+    if (aud && aud->type != JOT__J_STRING) {
+        size_t pos = 0;
+        jot__jmember el;
+        if (aud->type != JOT__J_ARRAY)
+            return jot__fail(d, JOT_E_MALFORMED, "claim \"aud\" is neither a string nor an array");
+        while (jot__jarray_next(aud->value, aud->value_len, &pos, &el))
+            if (el.type != JOT__J_STRING)
+                return jot__fail(d, JOT_E_MALFORMED, "claim \"aud\" holds a non-string");
+    }
+    return JOT_OK;
 }
 
-static jot_status check_claims(const jot_verifier *v, const json_t *header, const json_t *claims, jot_diag *d)
+static jot_status check_claims(const jot_verifier *v, const jot__jdoc *h, const jot__jdoc *p, jot_diag *d)
 {
-    /* A registered claim of the wrong JSON type makes the token malformed. */
-    jot_status s = jot__claims_check_types(claims, JOT_E_MALFORMED, d);
+    jot_status s = check_claim_types(p, d);
     if (s != JOT_OK)
         return s;
 
     int64_t now = v->now ? v->now(v->now_ctx) : (int64_t)time(NULL);
     double lo = (double)now - (double)v->leeway, hi = (double)now + (double)v->leeway;
-    json_t *exp = json_object_get(claims, "exp"), *nbf = json_object_get(claims, "nbf");
-    json_t *iat = json_object_get(claims, "iat");
+    const jot__jmember *exp = jot__jdoc_get(p, "exp"), *nbf = jot__jdoc_get(p, "nbf");
+    const jot__jmember *iat = jot__jdoc_get(p, "iat");
     /* RFC 7519 4.1.4: expired on or after exp. */
-    if (exp && lo >= json_number_value(exp))
-        return jot__fail(d, JOT_E_EXPIRED, "expired at %.0f, now %lld", json_number_value(exp), (long long)now);
-    if (nbf && hi < json_number_value(nbf))
-        return jot__fail(d, JOT_E_NOT_YET_VALID, "not valid before %.0f, now %lld", json_number_value(nbf),
+    if (exp && lo >= jot__jnum_value(exp))
+        return jot__fail(d, JOT_E_EXPIRED, "expired at %.0f, now %lld", jot__jnum_value(exp), (long long)now);
+    if (nbf && hi < jot__jnum_value(nbf))
+        return jot__fail(d, JOT_E_NOT_YET_VALID, "not valid before %.0f, now %lld", jot__jnum_value(nbf),
                          (long long)now);
-    if (iat && hi < json_number_value(iat))
-        return jot__fail(d, JOT_E_ISSUED_IN_FUTURE, "issued at %.0f, after now %lld", json_number_value(iat),
+    if (iat && hi < jot__jnum_value(iat))
+        return jot__fail(d, JOT_E_ISSUED_IN_FUTURE, "issued at %.0f, after now %lld", jot__jnum_value(iat),
                          (long long)now);
 
     if (v->typ) {
-        json_t *typ = json_object_get(header, "typ");
-        if (!json_is_string(typ) || strlen(json_string_value(typ)) != json_string_length(typ) ||
-            strcasecmp(strip_application(json_string_value(typ)), strip_application(v->typ)) != 0)
+        char buf[256];
+        const char *typ = member_string(jot__jdoc_get(h, "typ"), buf, sizeof buf);
+        if (!typ ||
+            strcasecmp(strip_application(typ), strip_application(v->typ)) != 0)
             return jot__fail(d, JOT_E_BAD_TYPE, "header \"typ\" is not \"%.64s\"", v->typ);
     }
-    static const struct {
-        size_t offset;
-        const char *name;
-        jot_status bad;
-    } expect[] = {
-        {offsetof(jot_verifier, issuer), "iss", JOT_E_BAD_ISSUER},
-        {offsetof(jot_verifier, audience), "aud", JOT_E_BAD_AUDIENCE},
-        {offsetof(jot_verifier, subject), "sub", JOT_E_BAD_SUBJECT},
-    };
-    for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
-        const char *want = *(char *const *)(const void *)((const char *)v + expect[i].offset);
-        if (!want)
-            continue;
-        json_t *got = json_object_get(claims, expect[i].name);
-        if (!got)
-            return jot__fail(d, JOT_E_MISSING_CLAIM, "claim \"%s\" is required", expect[i].name);
-        int ok = i == 1 ? check_audience(got, want) == JOT_OK : string_claim_equals(got, want);
-        if (!ok)
-            return jot__fail(d, expect[i].bad, "claim \"%s\" is not \"%.64s\"", expect[i].name, want);
-    }
+    const jot__jmember *m;
+    if (v->issuer && !(m = jot__jdoc_get(p, "iss")))
+        return jot__fail(d, JOT_E_MISSING_CLAIM, "claim \"iss\" is required");
+    if (v->issuer && !string_equals(m, v->issuer))
+        return jot__fail(d, JOT_E_BAD_ISSUER, "claim \"iss\" is not \"%.64s\"", v->issuer);
+    if (v->audience && !(m = jot__jdoc_get(p, "aud")))
+        return jot__fail(d, JOT_E_MISSING_CLAIM, "claim \"aud\" is required");
+    if (v->audience && !audience_contains(m, v->audience))
+        return jot__fail(d, JOT_E_BAD_AUDIENCE, "claim \"aud\" does not contain \"%.64s\"", v->audience);
+    if (v->subject && !(m = jot__jdoc_get(p, "sub")))
+        return jot__fail(d, JOT_E_MISSING_CLAIM, "claim \"sub\" is required");
+    if (v->subject && !string_equals(m, v->subject))
+        return jot__fail(d, JOT_E_BAD_SUBJECT, "claim \"sub\" is not \"%.64s\"", v->subject);
     for (size_t i = 0; i < v->required_count; i++)
-        if (!json_object_get(claims, v->required[i]))
+        if (!jot__jdoc_get(p, v->required[i]))
             return jot__fail(d, JOT_E_MISSING_CLAIM, "claim \"%.64s\" is required", v->required[i]);
     return JOT_OK;
 }
@@ -279,59 +336,41 @@ jot_status jot_verify(const jot_verifier *v, const char *token, size_t len, jot_
     if (len > v->max_size)
         return jot__fail(d, JOT_E_TOO_LARGE, "token is %zu bytes, the limit is %zu", len, v->max_size);
 
-    jot__jws jws;
-    jot_status s = jot__jws_parse(token, len, &jws, d);
-    if (s != JOT_OK)
-        return s;
-    json_t *claims = NULL;
-    if (!(v->flags & JOT_VERIFY_JWS_ONLY))
-        s = jot__json_object((const char *)jws.payload, jws.payload_len, &claims, d, "payload");
+    /* One allocation for the whole verification: the result and the
+     * decoded token it points into. */
+    jot_claims *c = malloc(sizeof *c + JOT__JWS_BUF(len));
+    if (!c)
+        return jot__fail(d, JOT_E_NOMEM, "out of memory");
+    c->has_pdoc = 0;
+    c->alg = JOT_ALG_UNSET;
+    c->key = NULL;
+    c->header_tree = c->payload_tree = NULL;
 
-    if (s == JOT_OK)
-        s = check_header_types(jws.header, d);
-    jot_alg alg = JOT_ALG_UNSET;
-    if (s == JOT_OK) {
-        json_t *a = json_object_get(jws.header, "alg");
-        if (!json_is_string(a))
-            s = jot__fail(d, JOT_E_ALG_NOT_ALLOWED, "header \"alg\" is missing or not a string");
-        else if ((alg = jot_alg_from_name(json_string_value(a), json_string_length(a))) == JOT_ALG_UNSET)
-            s = jot__fail(d, JOT_E_ALG_NOT_ALLOWED, "algorithm \"%.32s\" is not supported",
-                          json_string_value(a));
-        else if (!(v->algs & JOT_ALG_BIT(alg)))
-            s = jot__fail(d, JOT_E_ALG_NOT_ALLOWED, "algorithm %s is not allowed", jot_alg_name(alg));
+    jot_status s = jot__jws_parse(token, len, c->buf, &c->jws, d);
+    if (s != JOT_OK) {
+        free(c);
+        return s;
+    }
+    if (!(v->flags & JOT_VERIFY_JWS_ONLY)) {
+        s = jot__jscan_object(c->jws.payload, c->jws.payload_len, &c->pdoc, d, "payload");
+        c->has_pdoc = s == JOT_OK;
     }
     if (s == JOT_OK)
-        s = check_crit(jws.header, d);
+        s = check_header_types(&c->jws.hdoc, d);
+    if (s == JOT_OK)
+        s = check_alg(v, &c->jws.hdoc, &c->alg, d);
+    if (s == JOT_OK)
+        s = check_crit(&c->jws, d);
     const jot_key *key = NULL;
     if (s == JOT_OK)
-        s = check_signature(v, alg, token, &jws, &key, d);
-    if (s == JOT_OK && claims)
-        s = check_claims(v, jws.header, claims, d);
-
-    jot_claims *c = NULL;
-    if (s == JOT_OK && (v->check || out)) {
-        c = calloc(1, sizeof *c);
-        if (!c) {
-            s = jot__fail(d, JOT_E_NOMEM, "out of memory");
-        } else {
-            c->header = jws.header;
-            c->payload = claims;
-            c->raw = jws.payload;
-            c->raw_len = jws.payload_len;
-            c->alg = alg;
-            c->key = jot__key_ref(key);
-            jws.header = NULL;
-            jws.payload = NULL;
-            claims = NULL;
-        }
-    }
-    if (s == JOT_OK && v->check) {
-        s = v->check(c, v->check_ctx);
-        if (s != JOT_OK)
+        s = check_signature(v, c->alg, token, &c->jws, &key, d);
+    if (s == JOT_OK && c->has_pdoc)
+        s = check_claims(v, &c->jws.hdoc, &c->pdoc, d);
+    if (s == JOT_OK) {
+        c->key = jot__key_ref(key);
+        if (v->check && (s = v->check(c, v->check_ctx)) != JOT_OK)
             jot__fail(d, s, "%s", jot_strerror(s));
     }
-    json_decref(claims);
-    jot__jws_release(&jws);
     if (s != JOT_OK || !out) {
         jot_claims_free(c);
         return s;

@@ -1,0 +1,611 @@
+/*
+ * The strict JSON scanner of the verify path; see core/jscan.h. It accepts
+ * exactly what jot__json_object (Jansson with JSON_REJECT_DUPLICATES and the
+ * depth bound) accepts, with two more bounds of its own: at most
+ * JOT__JSCAN_MAX_MEMBERS members in one object, so that the duplicate check
+ * stays cheap on hostile input, and member names of at most 64 KiB.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/jscan.h"
+
+#define JOT__JSCAN_MAX_MEMBERS 1024u
+
+typedef struct name_span {
+    const char *p;
+    uint32_t len;
+    uint8_t escaped;
+} name_span;
+
+typedef struct scanner {
+    const unsigned char *s;
+    size_t n, i;
+    unsigned depth;
+    const char *err;
+    jot__jdoc *doc;
+    name_span *names; /* names of the objects being scanned, innermost last */
+    size_t names_len, names_cap;
+    name_span inline_names[64];
+} scanner;
+
+static int fail(scanner *sc, const char *why)
+{
+    if (!sc->err)
+        sc->err = why;
+    return 0;
+}
+
+static void skip_ws(scanner *sc)
+{
+    while (sc->i < sc->n) {
+        unsigned char c = sc->s[sc->i];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+            break;
+        sc->i++;
+    }
+}
+
+static int hex4(const unsigned char *p, unsigned *out)
+{
+    unsigned v = 0;
+    for (int k = 0; k < 4; k++) {
+        unsigned c = p[k], d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            d = c - 'A' + 10;
+        else
+            return 0;
+        v = v << 4 | d;
+    }
+    *out = v;
+    return 1;
+}
+
+/* Length of the valid UTF-8 sequence at p (RFC 3629 4: no overlong forms,
+ * no surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *p, size_t avail)
+{
+    unsigned c = p[0];
+    size_t len;
+    unsigned lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        if (c == 0xe0)
+            lo = 0xa0;
+        else if (c == 0xed)
+            hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        if (c == 0xf0)
+            lo = 0x90;
+        else if (c == 0xf4)
+            hi = 0x8f;
+    } else
+        return 0;
+    if (avail < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t k = 2; k < len; k++)
+        if ((p[k] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* A string at s[i] == '"'; sets the content span. */
+static int scan_string(scanner *sc, const char **start, size_t *len, uint8_t *escaped)
+{
+    size_t i = ++sc->i;
+    *escaped = 0;
+    while (i < sc->n) {
+        unsigned char c = sc->s[i];
+        if (c == '"') {
+            *start = (const char *)sc->s + sc->i;
+            *len = i - sc->i;
+            sc->i = i + 1;
+            return 1;
+        }
+        if (c < 0x20)
+            return fail(sc, "control character in a string");
+        if (c == '\\') {
+            *escaped = 1;
+            if (i + 1 >= sc->n)
+                break;
+            c = sc->s[i + 1];
+            if (c == 'u') {
+                unsigned u, u2;
+                if (i + 6 > sc->n || !hex4(sc->s + i + 2, &u))
+                    return fail(sc, "invalid \\u escape");
+                if (u == 0)
+                    return fail(sc, "\\u0000 in a string");
+                if (u >= 0xdc00 && u <= 0xdfff)
+                    return fail(sc, "lone low surrogate");
+                if (u >= 0xd800 && u <= 0xdbff) {
+                    if (i + 12 > sc->n || sc->s[i + 6] != '\\' || sc->s[i + 7] != 'u' ||
+                        !hex4(sc->s + i + 8, &u2) || u2 < 0xdc00 || u2 > 0xdfff)
+                        return fail(sc, "lone high surrogate");
+                    i += 12;
+                } else {
+                    i += 6;
+                }
+            } else if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' || c == 'r' ||
+                       c == 't') {
+                i += 2;
+            } else {
+                return fail(sc, "invalid escape");
+            }
+        } else if (c < 0x80) {
+            i++;
+        } else {
+            size_t l = utf8_len(sc->s + i, sc->n - i);
+            if (!l)
+                return fail(sc, "invalid UTF-8");
+            i += l;
+        }
+    }
+    return fail(sc, "unterminated string");
+}
+
+/* RFC 8259 6, and Jansson's bounds: integers fit in 64 bits, reals are
+ * finite. */
+static int scan_number(scanner *sc, uint8_t *type)
+{
+    const unsigned char *s = sc->s;
+    size_t i = sc->i, start = i, digits_start;
+    int neg = 0, real = 0;
+    if (s[i] == '-') {
+        neg = 1;
+        i++;
+    }
+    digits_start = i;
+    if (i < sc->n && s[i] == '0') {
+        i++;
+    } else if (i < sc->n && s[i] >= '1' && s[i] <= '9') {
+        while (i < sc->n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    } else {
+        return fail(sc, "invalid number");
+    }
+    size_t int_digits = i - digits_start;
+    if (i < sc->n && s[i] == '.') {
+        real = 1;
+        if (++i >= sc->n || s[i] < '0' || s[i] > '9')
+            return fail(sc, "invalid number");
+        while (i < sc->n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    }
+    if (i < sc->n && (s[i] == 'e' || s[i] == 'E')) {
+        real = 1;
+        if (++i < sc->n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= sc->n || s[i] < '0' || s[i] > '9')
+            return fail(sc, "invalid number");
+        while (i < sc->n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    }
+    sc->i = i;
+    if (!real) {
+        /* The magnitude must fit json_int_t (int64): 19 digits at most. */
+        static const char max_pos[] = "9223372036854775807", max_neg[] = "9223372036854775808";
+        if (int_digits > 19 ||
+            (int_digits == 19 && memcmp(s + digits_start, neg ? max_neg : max_pos, 19) > 0))
+            return fail(sc, "integer out of range");
+        *type = JOT__J_INTEGER;
+        return 1;
+    }
+    jot__jmember m = {.value = (const char *)s + start, .value_len = (uint32_t)(i - start), .type = JOT__J_REAL};
+    if (!isfinite(jot__jnum_value(&m)))
+        return fail(sc, "real number out of range");
+    *type = JOT__J_REAL;
+    return 1;
+}
+
+static int scan_value(scanner *sc, uint8_t *type, const char **start, size_t *len, uint8_t *escaped);
+
+static int names_equal(const name_span *a, const name_span *b)
+{
+    if (!a->escaped && !b->escaped)
+        return a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
+    char buf[512];
+    char *da = a->len + b->len + 2 <= sizeof buf ? buf : malloc(a->len + b->len + 2);
+    if (!da)
+        return 1; /* out of memory: refuse rather than accept unchecked */
+    char *db = da + a->len + 1;
+    size_t la = jot__jstr_decode(a->p, a->len, a->escaped, da);
+    size_t lb = jot__jstr_decode(b->p, b->len, b->escaped, db);
+    int eq = la == lb && memcmp(da, db, la) == 0;
+    if (da != buf)
+        free(da);
+    return eq;
+}
+
+static int push_name(scanner *sc, size_t first, const char *p, size_t len, uint8_t escaped)
+{
+    name_span nm = {p, (uint32_t)len, escaped};
+    if (len > 65536)
+        return fail(sc, "member name too long");
+    if (sc->names_len - first >= JOT__JSCAN_MAX_MEMBERS)
+        return fail(sc, "too many members in one object");
+    for (size_t k = first; k < sc->names_len; k++)
+        if (names_equal(&sc->names[k], &nm))
+            return fail(sc, "duplicate member name");
+    if (sc->names_len == sc->names_cap) {
+        size_t cap = sc->names_cap * 2;
+        name_span *nn = sc->names == sc->inline_names ? malloc(cap * sizeof *nn)
+                                                       : realloc(sc->names, cap * sizeof *nn);
+        if (!nn)
+            return fail(sc, "out of memory");
+        if (sc->names == sc->inline_names)
+            memcpy(nn, sc->inline_names, sizeof sc->inline_names);
+        sc->names = nn;
+        sc->names_cap = cap;
+    }
+    sc->names[sc->names_len++] = nm;
+    return 1;
+}
+
+static int record_member(scanner *sc, const name_span *nm, uint8_t type, const char *v, size_t vlen,
+                         uint8_t escaped)
+{
+    jot__jdoc *doc = sc->doc;
+    if (doc->count == doc->cap) {
+        size_t cap = doc->cap * 2;
+        jot__jmember *m = doc->members == doc->inline_members ? malloc(cap * sizeof *m)
+                                                             : realloc(doc->members, cap * sizeof *m);
+        if (!m)
+            return fail(sc, "out of memory");
+        if (doc->members == doc->inline_members)
+            memcpy(m, doc->inline_members, sizeof doc->inline_members);
+        doc->members = m;
+        doc->cap = cap;
+    }
+    doc->members[doc->count++] = (jot__jmember){
+        .name = nm->p, .name_len = nm->len, .value = v, .value_len = (uint32_t)vlen,
+        .type = type, .name_escaped = nm->escaped, .value_escaped = escaped};
+    return 1;
+}
+
+static int scan_object(scanner *sc)
+{
+    size_t first = sc->names_len;
+    int top = sc->depth == 0;
+    if (++sc->depth > JOT__JSON_MAX_DEPTH)
+        return fail(sc, "nested too deep");
+    sc->i++;
+    skip_ws(sc);
+    if (sc->i < sc->n && sc->s[sc->i] == '}') {
+        sc->i++;
+        sc->depth--;
+        return 1;
+    }
+    for (;;) {
+        const char *name, *v;
+        size_t name_len, vlen;
+        uint8_t name_esc, type, v_esc;
+        if (sc->i >= sc->n || sc->s[sc->i] != '"')
+            return fail(sc, "expected a member name");
+        if (!scan_string(sc, &name, &name_len, &name_esc) || !push_name(sc, first, name, name_len, name_esc))
+            return 0;
+        skip_ws(sc);
+        if (sc->i >= sc->n || sc->s[sc->i] != ':')
+            return fail(sc, "expected ':'");
+        sc->i++;
+        skip_ws(sc);
+        if (!scan_value(sc, &type, &v, &vlen, &v_esc))
+            return 0;
+        if (top && !record_member(sc, &sc->names[sc->names_len - 1], type, v, vlen, v_esc))
+            return 0;
+        skip_ws(sc);
+        if (sc->i < sc->n && sc->s[sc->i] == ',') {
+            sc->i++;
+            skip_ws(sc);
+            continue;
+        }
+        if (sc->i < sc->n && sc->s[sc->i] == '}') {
+            sc->i++;
+            break;
+        }
+        return fail(sc, "expected ',' or '}'");
+    }
+    sc->names_len = first;
+    sc->depth--;
+    return 1;
+}
+
+static int scan_array(scanner *sc)
+{
+    if (++sc->depth > JOT__JSON_MAX_DEPTH)
+        return fail(sc, "nested too deep");
+    sc->i++;
+    skip_ws(sc);
+    if (sc->i < sc->n && sc->s[sc->i] == ']') {
+        sc->i++;
+        sc->depth--;
+        return 1;
+    }
+    for (;;) {
+        const char *v;
+        size_t vlen;
+        uint8_t type, esc;
+        if (!scan_value(sc, &type, &v, &vlen, &esc))
+            return 0;
+        skip_ws(sc);
+        if (sc->i < sc->n && sc->s[sc->i] == ',') {
+            sc->i++;
+            skip_ws(sc);
+            continue;
+        }
+        if (sc->i < sc->n && sc->s[sc->i] == ']') {
+            sc->i++;
+            break;
+        }
+        return fail(sc, "expected ',' or ']'");
+    }
+    sc->depth--;
+    return 1;
+}
+
+static int scan_literal(scanner *sc, const char *word, size_t len)
+{
+    if (sc->n - sc->i < len || memcmp(sc->s + sc->i, word, len) != 0)
+        return fail(sc, "invalid literal");
+    sc->i += len;
+    return 1;
+}
+
+static int scan_value(scanner *sc, uint8_t *type, const char **start, size_t *len, uint8_t *escaped)
+{
+    if (sc->i >= sc->n)
+        return fail(sc, "unexpected end");
+    size_t from = sc->i;
+    int ok;
+    *escaped = 0;
+    switch (sc->s[sc->i]) {
+    case '"':
+        *type = JOT__J_STRING;
+        return scan_string(sc, start, len, escaped);
+    case '{':
+        *type = JOT__J_OBJECT;
+        ok = scan_object(sc);
+        break;
+    case '[':
+        *type = JOT__J_ARRAY;
+        ok = scan_array(sc);
+        break;
+    case 't':
+        *type = JOT__J_TRUE;
+        ok = scan_literal(sc, "true", 4);
+        break;
+    case 'f':
+        *type = JOT__J_FALSE;
+        ok = scan_literal(sc, "false", 5);
+        break;
+    case 'n':
+        *type = JOT__J_NULL;
+        ok = scan_literal(sc, "null", 4);
+        break;
+    default:
+        ok = scan_number(sc, type);
+        break;
+    }
+    *start = (const char *)sc->s + from;
+    *len = sc->i - from;
+    return ok;
+}
+
+jot_status jot__jscan_object(const char *text, size_t n, jot__jdoc *doc, jot_diag *d, const char *what)
+{
+    scanner sc = {.s = (const unsigned char *)text, .n = n, .doc = doc};
+    sc.names = sc.inline_names;
+    sc.names_cap = sizeof sc.inline_names / sizeof sc.inline_names[0];
+    doc->members = doc->inline_members;
+    doc->count = 0;
+    doc->cap = JOT__JDOC_INLINE;
+
+    skip_ws(&sc);
+    int ok;
+    if (sc.i >= sc.n || sc.s[sc.i] != '{') {
+        ok = fail(&sc, "not a JSON object");
+    } else {
+        ok = scan_object(&sc);
+        skip_ws(&sc);
+        if (ok && sc.i != sc.n)
+            ok = fail(&sc, "data after the JSON object");
+    }
+    if (sc.names != sc.inline_names)
+        free(sc.names);
+    if (!ok) {
+        jot__jdoc_release(doc);
+        if (strcmp(sc.err, "out of memory") == 0)
+            return jot__fail(d, JOT_E_NOMEM, "out of memory");
+        return jot__fail(d, JOT_E_MALFORMED, "%s: invalid JSON: %s", what, sc.err);
+    }
+    return JOT_OK;
+}
+
+void jot__jdoc_release(jot__jdoc *doc)
+{
+    if (doc->members != doc->inline_members)
+        free(doc->members);
+    doc->members = doc->inline_members;
+    doc->count = 0;
+    doc->cap = JOT__JDOC_INLINE;
+}
+
+const jot__jmember *jot__jdoc_get(const jot__jdoc *doc, const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t k = 0; k < doc->count; k++) {
+        const jot__jmember *m = &doc->members[k];
+        if (jot__jstr_equals(m->name, m->name_len, m->name_escaped, name, len))
+            return m;
+    }
+    return NULL;
+}
+
+/* UTF-8 encoding of code point u into out; returns the length. */
+static size_t put_utf8(char *out, unsigned u)
+{
+    if (u < 0x80) {
+        out[0] = (char)u;
+        return 1;
+    }
+    if (u < 0x800) {
+        out[0] = (char)(0xc0 | u >> 6);
+        out[1] = (char)(0x80 | (u & 0x3f));
+        return 2;
+    }
+    if (u < 0x10000) {
+        out[0] = (char)(0xe0 | u >> 12);
+        out[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+        out[2] = (char)(0x80 | (u & 0x3f));
+        return 3;
+    }
+    out[0] = (char)(0xf0 | u >> 18);
+    out[1] = (char)(0x80 | ((u >> 12) & 0x3f));
+    out[2] = (char)(0x80 | ((u >> 6) & 0x3f));
+    out[3] = (char)(0x80 | (u & 0x3f));
+    return 4;
+}
+
+size_t jot__jstr_decode(const char *span, size_t len, int escaped, char *out)
+{
+    if (!escaped) {
+        memcpy(out, span, len);
+        out[len] = '\0';
+        return len;
+    }
+    const unsigned char *s = (const unsigned char *)span;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        if (s[i] != '\\') {
+            out[o++] = (char)s[i++];
+            continue;
+        }
+        unsigned char c = s[i + 1];
+        if (c == 'u') {
+            unsigned u, lo;
+            hex4(s + i + 2, &u);
+            i += 6;
+            if (u >= 0xd800 && u <= 0xdbff) {
+                hex4(s + i + 2, &lo);
+                u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+                i += 6;
+            }
+            o += put_utf8(out + o, u);
+            continue;
+        }
+        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+        out[o++] = to[strchr(from, c) - from];
+        i += 2;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+int jot__jstr_equals(const char *span, size_t len, int escaped, const char *want, size_t want_len)
+{
+    if (!escaped)
+        return len == want_len && memcmp(span, want, len) == 0;
+    if (want_len > len)
+        return 0; /* escapes only ever shorten */
+    char buf[256];
+    char *tmp = len < sizeof buf ? buf : malloc(len + 1);
+    if (!tmp)
+        return 0;
+    size_t n = jot__jstr_decode(span, len, escaped, tmp);
+    int eq = n == want_len && memcmp(tmp, want, n) == 0;
+    if (tmp != buf)
+        free(tmp);
+    return eq;
+}
+
+double jot__jnum_value(const jot__jmember *m)
+{
+    const char *p = m->value;
+    size_t len = m->value_len;
+    if (m->type == JOT__J_INTEGER && len < 16) {
+        /* Exact, and the common case (NumericDates). */
+        int neg = p[0] == '-';
+        int64_t v = 0;
+        for (size_t k = (size_t)neg; k < len; k++)
+            v = v * 10 + (p[k] - '0');
+        return (double)(neg ? -v : v);
+    }
+    char buf[64];
+    char *tmp = len < sizeof buf ? buf : malloc(len + 1);
+    if (!tmp)
+        return NAN;
+    memcpy(tmp, p, len);
+    tmp[len] = '\0';
+    double v = strtod(tmp, NULL);
+    if (tmp != buf)
+        free(tmp);
+    return v;
+}
+
+/* The end of the validated value starting at s[i]. */
+static size_t skip_value(const char *s, size_t n, size_t i)
+{
+    int depth = 0;
+    do {
+        char c = s[i];
+        if (c == '"') {
+            for (i++; i < n && s[i] != '"'; i++)
+                if (s[i] == '\\')
+                    i++;
+            i++;
+        } else if (c == '{' || c == '[') {
+            depth++;
+            i++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+            i++;
+        } else if (depth > 0) {
+            i++;
+        } else {
+            while (i < n && s[i] != ',' && s[i] != ']' && s[i] != '}' && s[i] != ' ' && s[i] != '\t' &&
+                   s[i] != '\n' && s[i] != '\r')
+                i++;
+        }
+    } while (depth > 0 && i < n);
+    return i;
+}
+
+int jot__jarray_next(const char *span, size_t len, size_t *pos, jot__jmember *el)
+{
+    size_t i = *pos;
+    if (i == 0)
+        i = 1; /* past '[' */
+    while (i < len && (span[i] == ' ' || span[i] == '\t' || span[i] == '\n' || span[i] == '\r' || span[i] == ','))
+        i++;
+    if (i >= len || span[i] == ']')
+        return 0;
+    size_t end = skip_value(span, len, i);
+    char c = span[i];
+    memset(el, 0, sizeof *el);
+    if (c == '"') {
+        el->type = JOT__J_STRING;
+        el->value = span + i + 1;
+        el->value_len = (uint32_t)(end - i - 2);
+        el->value_escaped = memchr(el->value, '\\', el->value_len) != NULL;
+    } else {
+        el->type = c == '{' ? JOT__J_OBJECT
+                 : c == '[' ? JOT__J_ARRAY
+                 : c == 't' ? JOT__J_TRUE
+                 : c == 'f' ? JOT__J_FALSE
+                 : c == 'n' ? JOT__J_NULL
+                 : memchr(span + i, '.', end - i) || memchr(span + i, 'e', end - i) || memchr(span + i, 'E', end - i)
+                     ? JOT__J_REAL
+                     : JOT__J_INTEGER;
+        el->value = span + i;
+        el->value_len = (uint32_t)(end - i);
+    }
+    *pos = end;
+    return 1;
+}

@@ -1,0 +1,73 @@
+/*
+ * A strict JSON scanner for the verify path: it validates a JSON object
+ * text completely, by the same rules as jot__json_object (RFC 8259 grammar,
+ * UTF-8, no "\u0000", no lone surrogates, no duplicate member names at any
+ * level, integers within 64 bits, finite reals, depth at most
+ * JOT__JSON_MAX_DEPTH), and records where the top-level members are,
+ * without building a tree or copying anything.
+ */
+#ifndef JOT_CORE_JSCAN_H
+#define JOT_CORE_JSCAN_H
+
+#include "core/core.h"
+
+typedef enum jot__jtype {
+    JOT__J_STRING = 1,
+    JOT__J_INTEGER,
+    JOT__J_REAL,
+    JOT__J_OBJECT,
+    JOT__J_ARRAY,
+    JOT__J_TRUE,
+    JOT__J_FALSE,
+    JOT__J_NULL,
+} jot__jtype;
+
+/* A top-level member: spans into the scanned text. A string's span is its
+ * content between the quotes, escapes not decoded (escaped says whether
+ * there are any); other values span their whole text. */
+typedef struct jot__jmember {
+    const char *name;
+    const char *value;
+    uint32_t name_len;
+    uint32_t value_len;
+    uint8_t type;
+    uint8_t name_escaped;
+    uint8_t value_escaped;
+} jot__jmember;
+
+#define JOT__JDOC_INLINE 16
+
+typedef struct jot__jdoc {
+    jot__jmember *members; /* inline_members, or a heap array */
+    size_t count;
+    size_t cap;
+    jot__jmember inline_members[JOT__JDOC_INLINE];
+} jot__jdoc;
+
+/* Scan text (n bytes), which must be one JSON object. On JOT_OK doc lists
+ * its top-level members in order; release it with jot__jdoc_release. On
+ * failure, JOT_E_MALFORMED with detail naming `what`, or JOT_E_NOMEM, and
+ * nothing to release. */
+jot_status jot__jscan_object(const char *text, size_t n, jot__jdoc *doc, jot_diag *d, const char *what);
+void jot__jdoc_release(jot__jdoc *doc);
+
+/* The member named name (a plain C string), or NULL. */
+const jot__jmember *jot__jdoc_get(const jot__jdoc *doc, const char *name);
+
+/* Whether the string span (escaped as given) equals want[0..want_len). */
+int jot__jstr_equals(const char *span, size_t len, int escaped, const char *want, size_t want_len);
+
+/* Decode a string span into out (room for len + 1 bytes: decoding never
+ * lengthens), NUL-terminated; returns the decoded length. The span must
+ * come from a successful scan. */
+size_t jot__jstr_decode(const char *span, size_t len, int escaped, char *out);
+
+/* The value of a number span from a successful scan. */
+double jot__jnum_value(const jot__jmember *m);
+
+/* Iterate the elements of an array span from a successful scan: *pos
+ * starts at 0; each call sets *el (type, value, value_len, value_escaped)
+ * and returns 1, or returns 0 at the end. */
+int jot__jarray_next(const char *span, size_t len, size_t *pos, jot__jmember *el);
+
+#endif

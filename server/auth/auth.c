@@ -1,0 +1,144 @@
+/* server/auth/auth.c - see auth.h */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/internal.h"
+
+static const char *const route_names[] = {
+    "/signup", "/login",  "/token",   "/token/logout", "/logout", "/revoke", "/.well-known/jwks.json",
+    "/verify", "/healthz", "/metrics", NULL,
+};
+
+static void add_revoked(const char *sid, int64_t revoked_at, void *ctx)
+{
+    jotd_auth *a = ctx;
+    jotd_revoked_add(a->revoked, sid, revoked_at + a->cfg->access_ttl + JOTD_KEY_SLACK);
+}
+
+static void parse_verify_claims(jotd_auth *a)
+{
+    if (!a->cfg->verify_claims)
+        return;
+    char *copy = jotd_xstrdup(a->cfg->verify_claims);
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+        if (strcmp(t, "sub") == 0)
+            continue; /* X-Jot-Sub is always there. */
+        a->verify_claims = jotd_xrealloc(a->verify_claims, (a->nverify_claims + 1) * sizeof *a->verify_claims);
+        a->verify_claims[a->nverify_claims++] = jotd_xstrdup(t);
+    }
+    free(copy);
+}
+
+int jotd_auth_new(const jotd_config *cfg, jotd_store *store, jotd_auth **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    int have_keys = jotd_keys_exist(store);
+    if (have_keys < 0) {
+        snprintf(err, errlen, "cannot read the store");
+        return -1;
+    }
+    jotd_auth *a = jotd_xcalloc(1, sizeof *a);
+    a->cfg = cfg;
+    a->store = store;
+    /* A master key is created only for a store that has no sealed key yet:
+     * a missing key file beside a populated store is an error to report,
+     * not a reason to start over. */
+    if (jotd_master_key_load(cfg, !have_keys, a->master, err, errlen) != 0) {
+        free(a);
+        return -1;
+    }
+    a->revoked = jotd_revoked_new();
+    int64_t now = jotd_now();
+    a->last_revoked_poll = now;
+    a->last_purge = 0;
+    if (jotd_store_revoked_since(store, now - cfg->access_ttl - JOTD_KEY_SLACK, add_revoked, a) != JOTD_STORE_OK) {
+        snprintf(err, errlen, "cannot read the revoked sessions");
+        jotd_auth_free(a);
+        return -1;
+    }
+    jotd_keyring_params kp = {cfg, store, a->master, jotd_check_revoked, a};
+    if (jotd_keyring_open(&kp, &a->keys, err, errlen) != 0) {
+        jotd_auth_free(a);
+        return -1;
+    }
+    /* The dummy hash for unknown users, with the configured parameters so
+     * that verifying against it costs what a real one costs. */
+    uint8_t rnd[24];
+    char pw[40];
+    jotd_random(rnd, sizeof rnd);
+    jotd_b64url(rnd, sizeof rnd, pw);
+    a->dummy_hash = jotd_password_hash(cfg, pw, strlen(pw));
+    jotd_wipe(pw, sizeof pw);
+    if (!a->dummy_hash) {
+        snprintf(err, errlen, "argon2id does not work with these parameters");
+        jotd_auth_free(a);
+        return -1;
+    }
+    a->throttle = jotd_throttle_new(cfg->login_limit_user, cfg->login_limit_address, cfg->login_slow_after,
+                                    cfg->login_window);
+    a->pool = jotd_pool_new(cfg->hash_workers, cfg->hash_queue);
+    parse_verify_claims(a);
+    jotd_metrics_init(&a->metrics, route_names);
+    *out = a;
+    return 0;
+}
+
+void jotd_auth_routes(jotd_auth *a, jotd_http *h, jotd_http_options *o)
+{
+    const unsigned both = JOTD_BODY_JSON | JOTD_BODY_FORM;
+    jotd_http_route(h, "POST", "/signup", JOTD_BODY_JSON, jotd_h_signup, a);
+    jotd_http_route(h, "POST", "/login", JOTD_BODY_JSON, jotd_h_login, a);
+    jotd_http_route(h, "POST", "/token", both, jotd_h_token, a);
+    jotd_http_route(h, "POST", "/token/logout", both, jotd_h_logout, a);
+    jotd_http_route(h, "POST", "/logout", both, jotd_h_logout, a);
+    jotd_http_route(h, "POST", "/revoke", both, jotd_h_revoke, a);
+    jotd_http_route(h, "GET", "/.well-known/jwks.json", JOTD_BODY_NONE, jotd_h_jwks, a);
+    jotd_http_route(h, "GET", "/verify", JOTD_BODY_NONE, jotd_h_verify, a);
+    jotd_http_route(h, "GET", "/healthz", JOTD_BODY_NONE, jotd_h_healthz, a);
+    jotd_http_route(h, "GET", "/metrics", JOTD_BODY_NONE, jotd_h_metrics, a);
+    o->observe = jotd_metrics_observe;
+    o->observe_ctx = &a->metrics;
+}
+
+void jotd_auth_tick(jotd_auth *a, int64_t now)
+{
+    jotd_keyring_reload(a->keys, now);
+    /* Revocations made by other processes on the same store (another jotd,
+     * a future admin command) reach /verify within one tick. */
+    int64_t since = a->last_revoked_poll - 5;
+    if (jotd_store_revoked_since(a->store, since, add_revoked, a) == JOTD_STORE_OK)
+        a->last_revoked_poll = now;
+    jotd_revoked_sweep(a->revoked, now);
+    /* Sealed successors go once the grace window has closed; families go
+     * once nothing of them can be used or must be recognised (a late replay
+     * of a dead family's token is refused as unknown). Both are indexed. */
+    jotd_store_purge(a->store, now - a->cfg->refresh_grace - 1, now - a->cfg->access_ttl - JOTD_KEY_SLACK);
+    if (now - a->last_purge >= 60) {
+        a->last_purge = now;
+        jotd_throttle_sweep(a->throttle, now);
+    }
+}
+
+void jotd_auth_shutdown(jotd_auth *a)
+{
+    if (a && a->pool)
+        jotd_pool_shutdown(a->pool);
+}
+
+void jotd_auth_free(jotd_auth *a)
+{
+    if (!a)
+        return;
+    jotd_pool_free(a->pool);
+    jotd_throttle_free(a->throttle);
+    jotd_keyring_free(a->keys);
+    jotd_revoked_free(a->revoked);
+    jotd_free_secret(a->dummy_hash);
+    for (size_t i = 0; i < a->nverify_claims; i++)
+        free(a->verify_claims[i]);
+    free(a->verify_claims);
+    jotd_wipe(a->master, sizeof a->master);
+    free(a);
+}

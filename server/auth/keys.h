@@ -1,0 +1,89 @@
+/*
+ * server/auth/keys.h - the key manager: signing keys kept in the store,
+ * sealed under the master key, and an in-memory snapshot of everything the
+ * token paths need (the signing key, the JWKS text, two verifiers).
+ *
+ * Timeline of a key. `keys rotate` inserts a key whose activate_at lies
+ * key-publish-delay ahead: until then it is "next", published in the JWKS but
+ * not signing, so that resource servers caching the JWKS learn it before the
+ * first token it signs. The key with the latest activate_at that has come
+ * signs ("current"); the keys before it are "retired" from the moment their
+ * successor activated. A retired key stays published, and in the access
+ * verifier, until every access token it signed has expired (retired +
+ * access-ttl, plus a minute of slack for the reload interval); it keeps
+ * verifying refresh tokens until those can have expired (retired +
+ * session-max); then it is deleted.
+ *
+ * Snapshots are immutable and reference counted: a request takes one, uses
+ * it without locks, and releases it; a reload builds a new one and swaps it
+ * in atomically (libjot's verifiers are immutable and thread-safe).
+ */
+#ifndef JOTD_AUTH_KEYS_H
+#define JOTD_AUTH_KEYS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jot/jot.h>
+
+#include "auth/crypto.h"
+#include "config.h"
+#include "store/store.h"
+
+/* Slack added to the key timeline for the time a running jotd takes to
+ * notice a change in the store. */
+#define JOTD_KEY_SLACK 60
+
+typedef struct jotd_keysnap {
+    atomic_int refs;
+    jot_key *signer; /* private; signs access and refresh tokens */
+    jot_alg alg;
+    char kid[64];
+    jot_keyset *published_keys;
+    jot_keyset *refresh_keys;
+    jot_verifier *access;  /* typ at+jwt, iss, aud; the revocation hook */
+    jot_verifier *refresh; /* typ refresh+jwt, iss, aud = iss */
+    char *jwks;
+    size_t jwks_len;
+    size_t npublished;
+    int64_t valid_until;  /* when the timeline next changes */
+    uint64_t fingerprint; /* of the store's key rows */
+} jotd_keysnap;
+
+typedef struct jotd_keyring jotd_keyring;
+
+typedef struct jotd_keyring_params {
+    const jotd_config *cfg;
+    jotd_store *store;
+    const uint8_t *master; /* JOTD_MASTER_KEY_LEN bytes, kept by reference */
+    /* The access verifier's check hook (revoked sids). */
+    jot_status (*check)(const jot_claims *claims, void *ctx);
+    void *check_ctx;
+} jotd_keyring_params;
+
+/* Load the keys (generating the first one when the store has none) and
+ * build the first snapshot. -1 with a reason in err. */
+int jotd_keyring_open(const jotd_keyring_params *p, jotd_keyring **out, char *err, size_t errlen);
+void jotd_keyring_free(jotd_keyring *kr);
+
+/* Rebuild the snapshot when the store's keys changed or the timeline moved
+ * on; delete keys past their last use. Returns 1 when rebuilt, 0 when not
+ * needed, -1 on error (the old snapshot stays). */
+int jotd_keyring_reload(jotd_keyring *kr, int64_t now);
+
+jotd_keysnap *jotd_keyring_acquire(jotd_keyring *kr);
+void jotd_keysnap_release(jotd_keysnap *s);
+
+/* Whether the store holds any key (so a master key must already exist). */
+int jotd_keys_exist(jotd_store *store);
+
+/* Generate a key for cfg->alg, seal it and insert it, active from
+ * activate_at. Its kid (RFC 7638 thumbprint) goes to kid_out. */
+int jotd_keys_generate(jotd_store *store, const jotd_config *cfg, const uint8_t *master, int64_t now,
+                       int64_t activate_at, char kid_out[64], char *err, size_t errlen);
+
+/* Print the keys and their state, one per line. */
+int jotd_keys_print(jotd_store *store, const jotd_config *cfg, int64_t now, FILE *f);
+
+#endif

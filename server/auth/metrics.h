@@ -1,0 +1,55 @@
+/*
+ * server/auth/metrics.h - counters and a latency histogram per route,
+ * rendered in the Prometheus text exposition format (version 0.0.4).
+ * Every update is one relaxed atomic addition: no locks on request paths.
+ */
+#ifndef JOTD_AUTH_METRICS_H
+#define JOTD_AUTH_METRICS_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "util.h"
+
+enum { JOTD_LOGIN_SUCCESS, JOTD_LOGIN_FAILURE, JOTD_LOGIN_THROTTLED, JOTD_LOGIN_OVERLOADED, JOTD_LOGIN_N };
+enum { JOTD_SIGNUP_CREATED, JOTD_SIGNUP_CONFLICT, JOTD_SIGNUP_OVERLOADED, JOTD_SIGNUP_N };
+enum { JOTD_REFRESH_ROTATED, JOTD_REFRESH_GRACE, JOTD_REFRESH_INVALID, JOTD_REFRESH_REUSE, JOTD_REFRESH_N };
+enum { JOTD_VERIFY_VALID, JOTD_VERIFY_INVALID, JOTD_VERIFY_REVOKED, JOTD_VERIFY_N };
+enum { JOTD_REVOKE_LOGOUT, JOTD_REVOKE_REVOKE, JOTD_REVOKE_REUSE, JOTD_REVOKE_N };
+
+#define JOTD_METRIC_ROUTES 24
+#define JOTD_METRIC_BUCKETS 14
+
+typedef struct jotd_route_metrics {
+    const char *route; /* static, or NULL for an unused slot */
+    atomic_ulong status[6]; /* 0: no response, 1xx..5xx */
+    atomic_ulong bucket[JOTD_METRIC_BUCKETS + 1];
+    atomic_ulong sum_us;
+    atomic_ulong count;
+} jotd_route_metrics;
+
+typedef struct jotd_metrics {
+    atomic_ulong logins[JOTD_LOGIN_N];
+    atomic_ulong signups[JOTD_SIGNUP_N];
+    atomic_ulong refreshes[JOTD_REFRESH_N];
+    atomic_ulong verify[JOTD_VERIFY_N];
+    atomic_ulong revocations[JOTD_REVOKE_N];
+    jotd_route_metrics routes[JOTD_METRIC_ROUTES];
+} jotd_metrics;
+
+/* Zero everything and name the routes (static strings, NULL-terminated
+ * list); requests to other paths count as "unmatched". */
+void jotd_metrics_init(jotd_metrics *m, const char *const *routes);
+void jotd_metrics_inc(atomic_ulong *counter);
+/* The observer for the HTTP layer (jotd_http_options.observe). */
+void jotd_metrics_observe(const char *route, unsigned status, double seconds, void *ctx);
+
+typedef struct jotd_metrics_gauges {
+    unsigned hash_queue;
+    size_t revoked_families;
+    size_t published_keys;
+} jotd_metrics_gauges;
+
+void jotd_metrics_render(const jotd_metrics *m, const jotd_metrics_gauges *g, jotd_buf *out);
+
+#endif

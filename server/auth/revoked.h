@@ -1,0 +1,25 @@
+/*
+ * server/auth/revoked.h - the set of revoked refresh families (sids), held in
+ * memory so that /verify can refuse the access tokens of a revoked login
+ * without asking the store. An entry is kept until every access token of its
+ * family has expired (revocation time + access-ttl), then dropped.
+ * Readers never block each other.
+ */
+#ifndef JOTD_AUTH_REVOKED_H
+#define JOTD_AUTH_REVOKED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct jotd_revoked jotd_revoked;
+
+jotd_revoked *jotd_revoked_new(void);
+void jotd_revoked_free(jotd_revoked *r);
+/* Add (or extend) sid until drop_at. */
+void jotd_revoked_add(jotd_revoked *r, const char *sid, int64_t drop_at);
+int jotd_revoked_has(jotd_revoked *r, const char *sid, size_t len);
+/* Drop the entries whose time has come. */
+void jotd_revoked_sweep(jotd_revoked *r, int64_t now);
+size_t jotd_revoked_count(jotd_revoked *r);
+
+#endif

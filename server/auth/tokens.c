@@ -1,0 +1,178 @@
+/*
+ * server/auth/tokens.c - minting tokens and writing token responses.
+ *
+ * Access tokens follow RFC 9068: header typ "at+jwt" (2.1) and kid; claims
+ * iss, exp, aud, sub, client_id, iat, jti (2.2), plus sid (the refresh
+ * family: the login), and the user's role and name. Refresh tokens are JWTs
+ * of typ "refresh+jwt" whose audience is jotd itself, so neither kind can be
+ * taken for the other (RFC 8725 3.11, 3.12).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/internal.h"
+
+static char *sign(const jotd_keysnap *ks, jot_builder *b)
+{
+    char *out = NULL;
+    jot_status st = jot_builder_sign(b, ks->signer, ks->alg, &out);
+    if (st != JOT_OK) {
+        jotd_log("error", "cannot sign a token", "detail", jot_strerror(st), NULL);
+        return NULL;
+    }
+    return out;
+}
+
+char *jotd_mint_access(const jotd_auth *a, const jotd_keysnap *ks, const jotd_user *u, const char *sid,
+                       int64_t now)
+{
+    char jti[23];
+    jotd_random_id(jti);
+    jot_builder *b = NULL;
+    if (jot_builder_new(&b) != JOT_OK)
+        return NULL;
+    jot_status st = jot_builder_header_string(b, "typ", "at+jwt");
+    if (st == JOT_OK)
+        st = jot_builder_header_string(b, "kid", ks->kid);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "iss", a->cfg->issuer);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "sub", u->id);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "aud", a->cfg->audience);
+    if (st == JOT_OK)
+        st = jot_builder_set_int(b, "exp", now + a->cfg->access_ttl);
+    if (st == JOT_OK)
+        st = jot_builder_set_int(b, "iat", now);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "jti", jti);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "client_id", a->cfg->client_id);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "sid", sid);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "role", u->role);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "name", u->username);
+    char *tok = NULL;
+    if (st == JOT_OK)
+        tok = sign(ks, b);
+    else
+        jotd_log("error", "cannot build an access token", "detail", jot_strerror(st), NULL);
+    jot_builder_free(b);
+    return tok;
+}
+
+char *jotd_mint_refresh(const jotd_auth *a, const jotd_keysnap *ks, const char *sub, const char *sid,
+                        const char *jti, int64_t now, int64_t exp)
+{
+    jot_builder *b = NULL;
+    if (jot_builder_new(&b) != JOT_OK)
+        return NULL;
+    jot_status st = jot_builder_header_string(b, "typ", "refresh+jwt");
+    if (st == JOT_OK)
+        st = jot_builder_header_string(b, "kid", ks->kid);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "iss", a->cfg->issuer);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "sub", sub);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "aud", a->cfg->issuer);
+    if (st == JOT_OK)
+        st = jot_builder_set_int(b, "exp", exp);
+    if (st == JOT_OK)
+        st = jot_builder_set_int(b, "iat", now);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "jti", jti);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "sid", sid);
+    char *tok = NULL;
+    if (st == JOT_OK)
+        tok = sign(ks, b);
+    else
+        jotd_log("error", "cannot build a refresh token", "detail", jot_strerror(st), NULL);
+    jot_builder_free(b);
+    return tok;
+}
+
+void jotd_token_response(jotd_auth *a, jotd_req *r, const char *access, const char *refresh, int64_t refresh_exp,
+                         int in_body, int64_t now)
+{
+    jotd_buf b;
+    jotd_buf_init(&b);
+    jotd_buf_adds(&b, "{\"access_token\":");
+    jotd_buf_json_str(&b, access);
+    jotd_buf_printf(&b, ",\"token_type\":\"Bearer\",\"expires_in\":%lld", (long long)a->cfg->access_ttl);
+    if (in_body) {
+        jotd_buf_adds(&b, ",\"refresh_token\":");
+        jotd_buf_json_str(&b, refresh);
+        jotd_buf_printf(&b, ",\"refresh_expires_in\":%lld", (long long)(refresh_exp - now));
+    } else {
+        /* The refresh token lives in a cookie that scripts cannot read
+         * (HttpOnly), that travels only over HTTPS (Secure), never on a
+         * cross-site request (SameSite=Strict, RFC 6265bis), and only
+         * to the refresh endpoint and below (Path=/token). */
+        jotd_buf c;
+        jotd_buf_init(&c);
+        jotd_buf_printf(&c, "%s=%s; Path=%s; Max-Age=%lld; HttpOnly; Secure; SameSite=Strict", JOTD_COOKIE,
+                        refresh, JOTD_COOKIE_PATH, (long long)(refresh_exp - now));
+        jotd_resp_header(r, "Set-Cookie", c.p);
+        jotd_buf_release(&c);
+    }
+    jotd_buf_adds(&b, "}");
+    jotd_resp_json(r, 200, b.p);
+    jotd_buf_release(&b);
+}
+
+void jotd_clear_cookie(jotd_req *r)
+{
+    jotd_resp_header(r, "Set-Cookie",
+                     JOTD_COOKIE "=; Path=" JOTD_COOKIE_PATH "; Max-Age=0; HttpOnly; Secure; SameSite=Strict");
+}
+
+const char *jotd_bearer(const jotd_req *r, size_t *len)
+{
+    const char *h = jotd_req_header(r, "Authorization");
+    if (!h)
+        return NULL;
+    /* RFC 6750 2.1: "Bearer" 1*SP b64token; the scheme is case-insensitive
+     * (RFC 9110 11.1). */
+    if (!jotd_strncaseeq(h, "Bearer ", 7))
+        return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    size_t n = strlen(h);
+    while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+        n--;
+    if (n == 0)
+        return NULL;
+    *len = n;
+    return h;
+}
+
+void jotd_revoke_family(jotd_auth *a, const char *sid, const char *reason, int64_t now)
+{
+    jotd_store_rc rc = jotd_store_family_revoke(a->store, sid, now, reason);
+    /* Into the in-memory set even if the store failed: /verify must refuse
+     * the family's access tokens at once. They all expire within access-ttl
+     * (plus the key slack for clock and reload). */
+    jotd_revoked_add(a->revoked, sid, now + a->cfg->access_ttl + JOTD_KEY_SLACK);
+    if (rc == JOTD_STORE_OK) {
+        int which = strcmp(reason, "reuse") == 0    ? JOTD_REVOKE_REUSE
+                    : strcmp(reason, "logout") == 0 ? JOTD_REVOKE_LOGOUT
+                                                    : JOTD_REVOKE_REVOKE;
+        jotd_metrics_inc(&a->metrics.revocations[which]);
+        jotd_log("info", "session revoked", "sid", sid, "reason", reason, NULL);
+    }
+}
+
+jot_status jotd_check_revoked(const jot_claims *claims, void *ctx)
+{
+    jotd_auth *a = ctx;
+    const char *sid;
+    size_t len;
+    if (jot_claims_string(claims, "sid", &sid, &len) != JOT_OK)
+        return JOT_E_MISSING_CLAIM;
+    return jotd_revoked_has(a->revoked, sid, len) ? JOT_E_REVOKED : JOT_OK;
+}

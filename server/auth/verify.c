@@ -1,0 +1,141 @@
+/*
+ * server/auth/verify.c - GET /verify (for reverse proxies: nginx
+ * auth_request), GET /.well-known/jwks.json, GET /healthz, GET /metrics.
+ *
+ * /verify answers from memory only: the access verifier of the current key
+ * snapshot (signature, alg, typ at+jwt, iss, aud, exp) and the revoked-family
+ * set. It never waits on the store.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/internal.h"
+
+static void unauthorized(jotd_req *r, const char *why)
+{
+    /* RFC 6750 3: the challenge names the error; the contract asks for
+     * error="invalid_token" on every refusal. */
+    char h[160];
+    snprintf(h, sizeof h, "Bearer realm=\"jotd\", error=\"invalid_token\", error_description=\"%s\"", why);
+    jotd_resp_header(r, "WWW-Authenticate", h);
+    jotd_resp_error(r, 401, "invalid_token", why);
+}
+
+/* A claim's value as a header value, when it is a plain string or integer
+ * with nothing that could split or forge a header. */
+static int header_value(const jot_claims *c, const char *name, char *out, size_t n)
+{
+    const char *s;
+    size_t len;
+    int64_t v;
+    if (jot_claims_string(c, name, &s, &len) == JOT_OK) {
+        if (len >= n)
+            return -1;
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+                return -1;
+        memcpy(out, s, len);
+        out[len] = '\0';
+        return 0;
+    }
+    if (jot_claims_int(c, name, &v) == JOT_OK) {
+        snprintf(out, n, "%lld", (long long)v);
+        return 0;
+    }
+    return -1;
+}
+
+/* "role" -> "X-Jot-Role", "client_id" -> "X-Jot-Client-Id". */
+static void header_name(const char *claim, char *out, size_t n)
+{
+    size_t o = (size_t)snprintf(out, n, "X-Jot-");
+    int up = 1;
+    for (const char *p = claim; *p && o + 1 < n; p++) {
+        char ch = *p;
+        if (ch == '_') {
+            out[o++] = '-';
+            up = 1;
+            continue;
+        }
+        if (up && ch >= 'a' && ch <= 'z')
+            ch = (char)(ch - 32);
+        up = 0;
+        out[o++] = ch;
+    }
+    out[o] = '\0';
+}
+
+void jotd_h_verify(jotd_req *r, void *ctx)
+{
+    jotd_auth *a = ctx;
+    size_t len = 0;
+    const char *token = jotd_bearer(r, &len);
+    if (!token) {
+        jotd_metrics_inc(&a->metrics.verify[JOTD_VERIFY_INVALID]);
+        unauthorized(r, "no bearer token");
+        return;
+    }
+    jotd_keysnap *ks = jotd_keyring_acquire(a->keys);
+    jot_claims *c = NULL;
+    jot_status st = jot_verify(ks->access, token, len, &c, NULL);
+    if (st != JOT_OK) {
+        if (st == JOT_E_REVOKED) {
+            jotd_metrics_inc(&a->metrics.verify[JOTD_VERIFY_REVOKED]);
+            unauthorized(r, "revoked");
+        } else {
+            jotd_metrics_inc(&a->metrics.verify[JOTD_VERIFY_INVALID]);
+            unauthorized(r, jot_status_code(st));
+        }
+        jotd_keysnap_release(ks);
+        return;
+    }
+    char v[256], h[96];
+    if (header_value(c, "sub", v, sizeof v) == 0)
+        jotd_resp_header(r, "X-Jot-Sub", v);
+    for (size_t i = 0; i < a->nverify_claims; i++) {
+        if (header_value(c, a->verify_claims[i], v, sizeof v) == 0) {
+            header_name(a->verify_claims[i], h, sizeof h);
+            jotd_resp_header(r, h, v);
+        }
+    }
+    jot_claims_free(c);
+    jotd_keysnap_release(ks);
+    jotd_metrics_inc(&a->metrics.verify[JOTD_VERIFY_VALID]);
+    jotd_resp_body(r, 200, NULL, NULL, 0);
+}
+
+void jotd_h_jwks(jotd_req *r, void *ctx)
+{
+    jotd_auth *a = ctx;
+    jotd_keysnap *ks = jotd_keyring_acquire(a->keys);
+    /* Caches may keep it five minutes: a new key is published
+     * key-publish-delay (default ten minutes) before it signs. */
+    jotd_resp_header(r, "Cache-Control", "public, max-age=300");
+    jotd_resp_body(r, 200, "application/json", ks->jwks, ks->jwks_len);
+    jotd_keysnap_release(ks);
+}
+
+void jotd_h_healthz(jotd_req *r, void *ctx)
+{
+    jotd_auth *a = ctx;
+    if (jotd_store_ping(a->store) == JOTD_STORE_OK)
+        jotd_resp_json(r, 200, "{\"status\":\"ok\"}");
+    else
+        jotd_resp_error(r, 503, "unavailable", "the store does not answer");
+}
+
+void jotd_h_metrics(jotd_req *r, void *ctx)
+{
+    jotd_auth *a = ctx;
+    jotd_metrics_gauges g;
+    g.hash_queue = jotd_pool_depth(a->pool);
+    g.revoked_families = jotd_revoked_count(a->revoked);
+    jotd_keysnap *ks = jotd_keyring_acquire(a->keys);
+    g.published_keys = ks->npublished;
+    jotd_keysnap_release(ks);
+    jotd_buf b;
+    jotd_buf_init(&b);
+    jotd_metrics_render(&a->metrics, &g, &b);
+    jotd_resp_body(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
+    jotd_buf_release(&b);
+}

@@ -1,0 +1,679 @@
+/* server/http/http.c - see http.h */
+#include "http/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "util.h"
+
+#define MAX_RESP_HEADERS 16
+#define MAX_HEADER_BYTES (16u * 1024u)
+#define LOG_PATH_MAX 200
+
+typedef struct route {
+    char *method;
+    char *path;
+    unsigned bodies;
+    jotd_handler fn;
+    void *ctx;
+} route;
+
+struct jotd_http {
+    struct MHD_Daemon *daemon;
+    route *routes;
+    size_t nroutes;
+    jotd_http_options o;
+    char *tls_cert;
+    char *tls_key;
+    unsigned port;
+    atomic_uint inflight;
+    struct sockaddr_storage addr;
+};
+
+enum req_state {
+    REQ_READING = 0, /* receiving the body */
+    REQ_DISPATCHED,  /* the handler ran (or an error was decided) */
+};
+
+struct jotd_req {
+    jotd_http *h;
+    struct MHD_Connection *conn;
+    const route *route;
+    enum req_state state;
+    uint64_t t0;
+    char method[16];
+    char *path;
+    char client[INET6_ADDRSTRLEN];
+
+    char *body;
+    size_t body_len;
+    int body_seen;
+    int too_large;
+    jotd_params params;
+
+    /* The response, set once by jotd_resp_*. */
+    int have_response;
+    int queued;
+    int suspended;
+    unsigned status;
+    char *ctype;
+    char *rbody;
+    size_t rlen;
+    char *hname[MAX_RESP_HEADERS];
+    char *hvalue[MAX_RESP_HEADERS];
+    size_t nheaders;
+    double seconds;
+    const char *note;
+};
+
+/* ---- Routing ---------------------------------------------------------- */
+
+jotd_http *jotd_http_new(void)
+{
+    jotd_http *h = jotd_xcalloc(1, sizeof *h);
+    atomic_init(&h->inflight, 0);
+    return h;
+}
+
+void jotd_http_route(jotd_http *h, const char *method, const char *path, unsigned bodies, jotd_handler fn,
+                     void *ctx)
+{
+    h->routes = jotd_xrealloc(h->routes, (h->nroutes + 1) * sizeof *h->routes);
+    route *r = &h->routes[h->nroutes++];
+    r->method = jotd_xstrdup(method);
+    r->path = jotd_xstrdup(path);
+    r->bodies = bodies;
+    r->fn = fn;
+    r->ctx = ctx;
+}
+
+static int method_matches(const route *rt, const char *method)
+{
+    if (strcmp(rt->method, method) == 0)
+        return 1;
+    return strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0;
+}
+
+/* The route for method + path; *path_known tells a 405 from a 404. */
+static const route *find_route(const jotd_http *h, const char *method, const char *path, int *path_known)
+{
+    *path_known = 0;
+    for (size_t i = 0; i < h->nroutes; i++) {
+        if (strcmp(h->routes[i].path, path) != 0)
+            continue;
+        *path_known = 1;
+        if (method_matches(&h->routes[i], method))
+            return &h->routes[i];
+    }
+    return NULL;
+}
+
+/* ---- Responses -------------------------------------------------------- */
+
+void jotd_resp_header(jotd_req *r, const char *name, const char *value)
+{
+    if (r->nheaders >= MAX_RESP_HEADERS)
+        return;
+    r->hname[r->nheaders] = jotd_xstrdup(name);
+    r->hvalue[r->nheaders] = jotd_xstrdup(value);
+    r->nheaders++;
+}
+
+void jotd_resp_body(jotd_req *r, unsigned status, const char *content_type, const char *body, size_t len)
+{
+    if (r->have_response)
+        return;
+    r->status = status;
+    r->ctype = content_type ? jotd_xstrdup(content_type) : NULL;
+    r->rbody = jotd_xstrndup(body ? body : "", body ? len : 0);
+    r->rlen = body ? len : 0;
+    r->seconds = (double)(jotd_mono_ns() - r->t0) / 1e9;
+    r->have_response = 1;
+}
+
+void jotd_resp_json(jotd_req *r, unsigned status, const char *json)
+{
+    jotd_resp_body(r, status, "application/json", json, strlen(json));
+}
+
+void jotd_resp_error(jotd_req *r, unsigned status, const char *code, const char *description)
+{
+    jotd_buf b;
+    jotd_buf_init(&b);
+    jotd_buf_adds(&b, "{\"error\":");
+    jotd_buf_json_str(&b, code);
+    jotd_buf_adds(&b, ",\"error_description\":");
+    jotd_buf_json_str(&b, description);
+    jotd_buf_adds(&b, "}");
+    jotd_resp_json(r, status, b.p);
+    jotd_buf_release(&b);
+}
+
+void jotd_req_note(jotd_req *r, const char *event)
+{
+    r->note = event;
+}
+
+/* A response body that is wiped when libmicrohttpd lets it go (it may hold
+ * tokens). */
+typedef struct wiped_body {
+    size_t n;
+    char data[];
+} wiped_body;
+
+static void free_wiped(void *cls)
+{
+    wiped_body *w = (wiped_body *)((char *)cls - offsetof(wiped_body, data));
+    jotd_wipe(w->data, w->n);
+    free(w);
+}
+
+static int has_header(const jotd_req *r, const char *name)
+{
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (jotd_strcaseeq(r->hname[i], name))
+            return 1;
+    return 0;
+}
+
+static enum MHD_Result queue(jotd_req *r)
+{
+    wiped_body *w = jotd_xmalloc(sizeof *w + r->rlen + 1);
+    w->n = r->rlen;
+    memcpy(w->data, r->rbody, r->rlen);
+    w->data[r->rlen] = '\0';
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(r->rlen, w->data, free_wiped);
+    if (!resp) {
+        free_wiped(w->data);
+        return MHD_NO;
+    }
+    if (r->ctype)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
+    /* RFC 6749 5.1: responses carrying tokens must not be cached; nothing
+     * else jotd says benefits from caching except the JWKS, which sets its
+     * own Cache-Control. */
+    if (!has_header(r, "Cache-Control")) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_PRAGMA, "no-cache");
+    }
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    for (size_t i = 0; i < r->nheaders; i++)
+        MHD_add_response_header(resp, r->hname[i], r->hvalue[i]);
+    enum MHD_Result ret = MHD_queue_response(r->conn, r->status, resp);
+    MHD_destroy_response(resp);
+    r->queued = 1;
+    return ret;
+}
+
+/* ---- Request accessors ------------------------------------------------ */
+
+const char *jotd_req_method(const jotd_req *r)
+{
+    return r->method;
+}
+
+const char *jotd_req_path(const jotd_req *r)
+{
+    return r->path;
+}
+
+const char *jotd_req_header(const jotd_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *jotd_req_cookie(const jotd_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *jotd_req_client(const jotd_req *r)
+{
+    return r->client;
+}
+
+const jotd_params *jotd_req_params(const jotd_req *r)
+{
+    return &r->params;
+}
+
+const char *jotd_req_param(const jotd_req *r, const char *name)
+{
+    const jotd_param *p = jotd_params_get(&r->params, name);
+    return (p && p->kind == JOTD_P_STRING) ? p->value : NULL;
+}
+
+jotd_pkind jotd_req_param_kind(const jotd_req *r, const char *name)
+{
+    const jotd_param *p = jotd_params_get(&r->params, name);
+    return p ? p->kind : JOTD_P_ABSENT;
+}
+
+int jotd_req_has_body(const jotd_req *r)
+{
+    return r->body_seen;
+}
+
+void jotd_req_suspend(jotd_req *r)
+{
+    r->suspended = 1;
+    MHD_suspend_connection(r->conn);
+}
+
+void jotd_req_resume(jotd_req *r)
+{
+    MHD_resume_connection(r->conn);
+}
+
+/* ---- The request life cycle ------------------------------------------- */
+
+typedef struct header_count {
+    unsigned n;
+    size_t bytes;
+} header_count;
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    header_count *hc = cls;
+    hc->n++;
+    hc->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+static void client_address(jotd_req *r)
+{
+    strcpy(r->client, "unknown");
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->client, sizeof r->client);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, r->client,
+                  sizeof r->client);
+}
+
+/* The media type of the request, lower-cased, without parameters; *bad_charset
+ * is set when a charset other than UTF-8 is named (RFC 8259 8.1). */
+static void media_type(const jotd_req *r, char *out, size_t n, int *bad_charset)
+{
+    *bad_charset = 0;
+    out[0] = '\0';
+    const char *ct = jotd_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!ct)
+        return;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    size_t i = 0;
+    while (ct[i] && ct[i] != ';' && ct[i] != ' ' && ct[i] != '\t' && i + 1 < n) {
+        char c = ct[i];
+        out[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+        i++;
+    }
+    out[i] = '\0';
+    const char *semi = strchr(ct, ';');
+    while (semi) {
+        const char *p = semi + 1;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (jotd_strncaseeq(p, "charset=", 8)) {
+            const char *v = p + 8;
+            if (*v == '"')
+                v++;
+            if (!jotd_strncaseeq(v, "utf-8", 5) || (v[5] && v[5] != '"' && v[5] != ';' && v[5] != ' '))
+                *bad_charset = 1;
+        }
+        semi = strchr(p, ';');
+    }
+}
+
+static void parse_body(jotd_req *r)
+{
+    if (!r->body_seen)
+        return;
+    char mt[64];
+    int bad_charset;
+    media_type(r, mt, sizeof mt, &bad_charset);
+    unsigned bodies = r->route->bodies;
+    if (bodies == JOTD_BODY_NONE)
+        return; /* A body where none is expected is ignored. */
+    const char *why = NULL;
+    if (bad_charset) {
+        jotd_resp_error(r, 415, "unsupported_media_type", "the body must be UTF-8");
+        return;
+    }
+    if (strcmp(mt, "application/json") == 0 && (bodies & JOTD_BODY_JSON)) {
+        if (jotd_params_from_json(r->body, r->body_len, &r->params, &why) != 0)
+            jotd_resp_error(r, 400, "invalid_request", why);
+        return;
+    }
+    if (strcmp(mt, "application/x-www-form-urlencoded") == 0 && (bodies & JOTD_BODY_FORM)) {
+        if (jotd_params_from_form(r->body, r->body_len, &r->params, &why) != 0)
+            jotd_resp_error(r, 400, "invalid_request", why);
+        return;
+    }
+    jotd_resp_error(r, 415, "unsupported_media_type",
+                    (bodies & JOTD_BODY_FORM) ? "use application/json or application/x-www-form-urlencoded"
+                                              : "use application/json");
+}
+
+static void allow_header(jotd_req *r)
+{
+    jotd_buf b;
+    jotd_buf_init(&b);
+    for (size_t i = 0; i < r->h->nroutes; i++) {
+        if (strcmp(r->h->routes[i].path, r->path) != 0)
+            continue;
+        if (b.len)
+            jotd_buf_adds(&b, ", ");
+        jotd_buf_adds(&b, r->h->routes[i].method);
+        if (strcmp(r->h->routes[i].method, "GET") == 0)
+            jotd_buf_adds(&b, ", HEAD");
+    }
+    jotd_resp_header(r, "Allow", b.p ? b.p : "");
+    jotd_buf_release(&b);
+}
+
+/* The first call for a request: everything decided from the headers alone. */
+static void begin(jotd_req *r, const char *url, const char *method)
+{
+    jotd_http *h = r->h;
+    snprintf(r->method, sizeof r->method, "%s", method);
+    r->path = jotd_xstrdup(url);
+    client_address(r);
+
+    header_count hc = {0, 0};
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_header, &hc);
+    if (hc.n > h->o.max_headers || hc.bytes > MAX_HEADER_BYTES) {
+        jotd_resp_error(r, 431, "request_header_fields_too_large", "too many or too large request headers");
+        r->state = REQ_DISPATCHED;
+        return;
+    }
+    int path_known;
+    r->route = find_route(h, method, url, &path_known);
+    if (!r->route) {
+        if (path_known) {
+            allow_header(r);
+            jotd_resp_error(r, 405, "method_not_allowed", "this method is not allowed on this path");
+        } else {
+            jotd_resp_error(r, 404, "not_found", "no such endpoint");
+        }
+        r->state = REQ_DISPATCHED;
+        return;
+    }
+    const char *cl = jotd_req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (errno || *end || n > h->o.max_body) {
+            jotd_resp_error(r, 413, "request_too_large", "the request body is too large");
+            r->state = REQ_DISPATCHED;
+            return;
+        }
+    }
+}
+
+static void dispatch(jotd_req *r)
+{
+    r->state = REQ_DISPATCHED;
+    if (r->too_large) {
+        jotd_resp_error(r, 413, "request_too_large", "the request body is too large");
+        return;
+    }
+    parse_body(r);
+    if (r->have_response)
+        return;
+    r->route->fn(r, r->route->ctx);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    jotd_http *h = cls;
+    jotd_req *r = *con_cls;
+    if (!r) {
+        r = jotd_xcalloc(1, sizeof *r);
+        r->h = h;
+        r->conn = conn;
+        r->t0 = jotd_mono_ns();
+        *con_cls = r;
+        atomic_fetch_add(&h->inflight, 1);
+        begin(r, url, method);
+        if (r->have_response)
+            return queue(r);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->state != REQ_READING || r->too_large)
+            return MHD_YES;
+        r->body_seen = 1;
+        if (r->body_len + n > h->o.max_body) {
+            r->too_large = 1;
+            jotd_wipe(r->body, r->body_len);
+            return MHD_YES;
+        }
+        if (!r->body)
+            r->body = jotd_xmalloc(h->o.max_body + 1);
+        memcpy(r->body + r->body_len, upload_data, n);
+        r->body_len += n;
+        r->body[r->body_len] = '\0';
+        return MHD_YES;
+    }
+    if (r->state == REQ_READING) {
+        dispatch(r);
+        if (r->suspended)
+            return MHD_YES;
+    } else if (r->suspended) {
+        /* Called again after jotd_req_resume: the response is ready. */
+        r->suspended = 0;
+    }
+    if (r->queued)
+        return MHD_YES;
+    if (!r->have_response) {
+        jotd_log("error", "handler returned without a response", "path", r->path, NULL);
+        jotd_resp_error(r, 500, "server_error", "internal error");
+    }
+    return queue(r);
+}
+
+static void log_request(const jotd_req *r, enum MHD_RequestTerminationCode toe)
+{
+    char ts[40];
+    jotd_timestamp(ts, sizeof ts);
+    jotd_buf b;
+    jotd_buf_init(&b);
+    jotd_buf_adds(&b, "{\"ts\":");
+    jotd_buf_json_str(&b, ts);
+    jotd_buf_adds(&b, ",\"level\":\"info\",\"msg\":\"request\",\"method\":");
+    jotd_buf_json_str(&b, r->method);
+    jotd_buf_adds(&b, ",\"path\":");
+    /* Only the path: libmicrohttpd hands over the URL without its query
+     * string, so no parameter (and no token) can reach the log. */
+    size_t pl = strlen(r->path ? r->path : "");
+    jotd_buf_json_strn(&b, r->path ? r->path : "", pl > LOG_PATH_MAX ? LOG_PATH_MAX : pl);
+    jotd_buf_printf(&b, ",\"status\":%u,\"ms\":%.3f,\"client\":", r->queued ? r->status : 0u, r->seconds * 1e3);
+    jotd_buf_json_str(&b, r->client);
+    if (r->note) {
+        jotd_buf_adds(&b, ",\"event\":");
+        jotd_buf_json_str(&b, r->note);
+    }
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        jotd_buf_printf(&b, ",\"aborted\":%d", (int)toe);
+    jotd_buf_adds(&b, "}");
+    jotd_log_raw(b.p, b.len);
+    jotd_buf_release(&b);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    jotd_http *h = cls;
+    jotd_req *r = *con_cls;
+    if (!r)
+        return;
+    *con_cls = NULL;
+    if (h->o.log_requests)
+        log_request(r, toe);
+    if (h->o.observe)
+        h->o.observe(r->route ? r->route->path : "unmatched", r->queued ? r->status : 0u, r->seconds,
+                     h->o.observe_ctx);
+    if (r->body) {
+        jotd_wipe(r->body, h->o.max_body + 1);
+        free(r->body);
+    }
+    jotd_params_release(&r->params);
+    free(r->path);
+    free(r->ctype);
+    if (r->rbody) {
+        jotd_wipe(r->rbody, r->rlen);
+        free(r->rbody);
+    }
+    for (size_t i = 0; i < r->nheaders; i++) {
+        free(r->hname[i]);
+        jotd_free_secret(r->hvalue[i]); /* Set-Cookie values hold tokens. */
+    }
+    free(r);
+    atomic_fetch_sub(&h->inflight, 1);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    jotd_log("warn", msg, "source", "libmicrohttpd", NULL);
+}
+
+/* ---- Starting and stopping -------------------------------------------- */
+
+int jotd_http_start(jotd_http *h, const jotd_http_options *o, char *err, size_t errlen)
+{
+    h->o = *o;
+    struct addrinfo hints, *ai = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    char port[16];
+    snprintf(port, sizeof port, "%u", o->port);
+    int gai = getaddrinfo(o->host, port, &hints, &ai);
+    if (gai != 0 || !ai) {
+        snprintf(err, errlen, "cannot resolve listen address %s: %s", o->host, gai_strerror(gai));
+        return -1;
+    }
+    memcpy(&h->addr, ai->ai_addr, ai->ai_addrlen);
+    int family = ai->ai_family;
+    freeaddrinfo(ai);
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+        flags |= MHD_USE_EPOLL;
+    else
+        flags |= MHD_USE_POLL;
+    if (family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    if (o->tls_cert) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            snprintf(err, errlen, "this libmicrohttpd has no TLS support");
+            return -1;
+        }
+        flags |= MHD_USE_TLS;
+        h->tls_cert = jotd_xstrdup(o->tls_cert);
+        h->tls_key = jotd_xstrdup(o->tls_key);
+    }
+
+    struct MHD_OptionItem opts[16];
+    size_t k = 0;
+    opts[k++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
+    opts[k++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &h->addr};
+    opts[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h};
+    opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)o->connection_limit, NULL};
+    opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)o->timeout_seconds, NULL};
+    /* The per-connection memory pool holds the request line and headers;
+     * 64 KiB leaves room for our own, friendlier limit (MAX_HEADER_BYTES,
+     * answered with a JSON 431) to trigger first. */
+    opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(64 * 1024), NULL};
+    if (o->threads > 1)
+        opts[k++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)o->threads, NULL};
+    if (h->tls_cert) {
+        opts[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert};
+        opts[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key};
+    }
+    opts[k++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+    h->daemon = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, opts,
+                                 MHD_OPTION_END);
+    if (!h->daemon) {
+        snprintf(err, errlen, "cannot listen on %s port %u (in use, or not allowed)", o->host, o->port);
+        return -1;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = di ? di->port : o->port;
+    return 0;
+}
+
+unsigned jotd_http_port(const jotd_http *h)
+{
+    return h->port;
+}
+
+void jotd_http_stop(jotd_http *h, unsigned grace_ms)
+{
+    if (!h->daemon)
+        return;
+    MHD_socket ls = MHD_quiesce_daemon(h->daemon);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+    uint64_t deadline = jotd_mono_ns() + (uint64_t)grace_ms * 1000000u;
+    while (atomic_load(&h->inflight) > 0 && jotd_mono_ns() < deadline) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    unsigned left = atomic_load(&h->inflight);
+    if (left) {
+        char n[16];
+        snprintf(n, sizeof n, "%u", left);
+        jotd_log("warn", "stopping with requests still in flight", "requests", n, NULL);
+    }
+    MHD_stop_daemon(h->daemon);
+    h->daemon = NULL;
+}
+
+void jotd_http_free(jotd_http *h)
+{
+    if (!h)
+        return;
+    if (h->daemon)
+        jotd_http_stop(h, 0);
+    for (size_t i = 0; i < h->nroutes; i++) {
+        free(h->routes[i].method);
+        free(h->routes[i].path);
+    }
+    free(h->routes);
+    jotd_free_secret(h->tls_key);
+    free(h->tls_cert);
+    free(h);
+}

@@ -1,0 +1,64 @@
+/*
+ * server/store/schema.h - the SQLite schema, as an ordered list of
+ * migrations. Migration i (1-based) brings PRAGMA user_version from i-1 to
+ * i; a migration, once released, never changes: a new one is appended.
+ */
+#ifndef JOTD_STORE_SCHEMA_H
+#define JOTD_STORE_SCHEMA_H
+
+static const char *const jotd_sqlite_migrations[] = {
+    /* 1: users, signing keys, refresh token families and tokens. */
+    "CREATE TABLE users ("
+    "  id TEXT PRIMARY KEY,"
+    "  username TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  password_hash TEXT NOT NULL,"
+    "  role TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    /* The private key is a JWK sealed with AES-256-GCM under the master key
+     * (nonce | ciphertext | tag, the kid as additional data). */
+    "CREATE TABLE signing_keys ("
+    "  kid TEXT PRIMARY KEY,"
+    "  alg TEXT NOT NULL,"
+    "  sealed BLOB NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  activate_at INTEGER NOT NULL"
+    ");"
+    /* One family per login: the access tokens' sid. */
+    "CREATE TABLE families ("
+    "  id TEXT PRIMARY KEY,"
+    "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  refresh_expires_at INTEGER NOT NULL,"
+    "  last_used_at INTEGER NOT NULL,"
+    "  revoked_at INTEGER,"
+    "  revoke_reason TEXT,"
+    "  client_addr TEXT,"
+    "  user_agent TEXT"
+    ");"
+    "CREATE INDEX families_user ON families(user_id);"
+    "CREATE INDEX families_revoked ON families(revoked_at) WHERE revoked_at IS NOT NULL;"
+    "CREATE INDEX families_expiry ON families(expires_at);"
+    "CREATE INDEX families_refresh_expiry ON families(refresh_expires_at);"
+    /* A refresh token is stored as the SHA-256 of its text, never the text;
+     * successor_sealed holds the successor sealed under the master key, for
+     * the grace window only. */
+    "CREATE TABLE refresh_tokens ("
+    "  jti TEXT PRIMARY KEY,"
+    "  family_id TEXT NOT NULL REFERENCES families(id) ON DELETE CASCADE,"
+    "  token_hash BLOB NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('active', 'spent', 'revoked')),"
+    "  issued_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  spent_at INTEGER,"
+    "  successor_jti TEXT,"
+    "  successor_sealed BLOB"
+    ");"
+    "CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);"
+    "CREATE INDEX refresh_tokens_sealed ON refresh_tokens(spent_at) WHERE successor_sealed IS NOT NULL;",
+};
+
+#define JOTD_SQLITE_SCHEMA_LATEST ((int)(sizeof jotd_sqlite_migrations / sizeof jotd_sqlite_migrations[0]))
+
+#endif

@@ -1,0 +1,152 @@
+/*
+ * server/store/store.h - the store interface: everything jotd keeps, behind
+ * functions that name no SQL and no backend type. Handlers (server/auth) use
+ * only this header; sqlite.c implements it (a PostgreSQL backend will
+ * implement the same functions).
+ *
+ * Every function is safe to call from any thread at once. Each state change
+ * is one transaction. Times are seconds since the epoch.
+ *
+ * What is stored, and why a copy of the store alone lets nobody mint or use a
+ * token: users with argon2id hashes; signing keys sealed (AES-256-GCM) under
+ * a master key that is not in the store; refresh tokens only as SHA-256
+ * hashes (plus their jti); for the grace window only, the successor refresh
+ * token sealed under the master key.
+ */
+#ifndef JOTD_STORE_H
+#define JOTD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct jotd_store jotd_store;
+
+typedef enum jotd_store_rc {
+    JOTD_STORE_OK = 0,
+    JOTD_STORE_NOT_FOUND = 1,
+    JOTD_STORE_EXISTS = 2,   /* a unique name or id is taken */
+    JOTD_STORE_CONFLICT = 3, /* a compare-and-set lost: the row changed */
+    JOTD_STORE_ERROR = 4,    /* the backend failed (logged) */
+} jotd_store_rc;
+
+/* Open (creating the file with mode 0600 when absent) and bring the schema
+ * up to date. On failure returns JOTD_STORE_ERROR with a reason in err. */
+jotd_store_rc jotd_store_open(const char *location, jotd_store **out, char *err, size_t errlen);
+void jotd_store_close(jotd_store *s);
+/* The schema version now in place, and the newest this build knows. */
+int jotd_store_schema_version(jotd_store *s);
+int jotd_store_schema_latest(void);
+/* A trivial query, for /healthz. */
+jotd_store_rc jotd_store_ping(jotd_store *s);
+
+/* ---- Users ------------------------------------------------------------ */
+
+typedef struct jotd_user {
+    char id[48];         /* the token's sub */
+    char username[72];
+    char role[72];
+    char *password_hash; /* argon2id encoded; owned */
+    int64_t created_at;
+} jotd_user;
+
+/* EXISTS when the username is taken (compared case-insensitively). */
+jotd_store_rc jotd_store_user_insert(jotd_store *s, const jotd_user *u);
+/* By username (case-insensitive) or by id. */
+jotd_store_rc jotd_store_user_find(jotd_store *s, const char *username, jotd_user *out);
+jotd_store_rc jotd_store_user_get(jotd_store *s, const char *id, jotd_user *out);
+jotd_store_rc jotd_store_user_set_hash(jotd_store *s, const char *id, const char *password_hash);
+void jotd_user_release(jotd_user *u);
+
+/* ---- Signing keys ----------------------------------------------------- */
+
+typedef struct jotd_key_row {
+    char kid[64];
+    char alg[16];
+    uint8_t *sealed; /* the private JWK, sealed under the master key; owned */
+    size_t sealed_len;
+    int64_t created_at;
+    int64_t activate_at; /* it signs from then on, until a newer key does */
+} jotd_key_row;
+
+jotd_store_rc jotd_store_key_insert(jotd_store *s, const jotd_key_row *k);
+/* Every key, oldest activation first. *out is an array the caller frees
+ * with jotd_key_rows_free. */
+jotd_store_rc jotd_store_key_list(jotd_store *s, jotd_key_row **out, size_t *n);
+jotd_store_rc jotd_store_key_delete(jotd_store *s, const char *kid);
+void jotd_key_rows_free(jotd_key_row *rows, size_t n);
+
+/* ---- Sessions: refresh token families --------------------------------- */
+
+typedef struct jotd_family {
+    char id[48];         /* the access tokens' sid */
+    char user_id[48];
+    int64_t created_at;
+    int64_t expires_at;  /* absolute end: login + session-max */
+    char client_addr[64];
+    char user_agent[256];
+} jotd_family;
+
+typedef struct jotd_refresh_new {
+    char jti[48];
+    uint8_t hash[32];    /* SHA-256 of the token text */
+    int64_t issued_at;
+    int64_t expires_at;
+} jotd_refresh_new;
+
+/* A new family with its first refresh token, in one transaction. */
+jotd_store_rc jotd_store_session_create(jotd_store *s, const jotd_family *f, const jotd_refresh_new *t);
+
+typedef enum jotd_refresh_state {
+    JOTD_REFRESH_ACTIVE = 1,
+    JOTD_REFRESH_SPENT = 2,
+    JOTD_REFRESH_REVOKED = 3,
+} jotd_refresh_state;
+
+/* One refresh token's row, with its family and user. */
+typedef struct jotd_refresh_info {
+    char jti[48];
+    char family_id[48];
+    uint8_t hash[32];
+    jotd_refresh_state state;
+    int64_t issued_at;
+    int64_t expires_at;
+    int64_t spent_at;          /* 0 while active */
+    char successor_jti[48];    /* "" unless spent */
+    int successor_active;      /* the successor is the family's current token */
+    uint8_t *successor_sealed; /* within the grace window only; owned */
+    size_t successor_sealed_len;
+    int64_t family_created_at;
+    int64_t family_expires_at;
+    int64_t family_revoked_at; /* 0 while alive */
+    jotd_user user;            /* without password_hash */
+} jotd_refresh_info;
+
+jotd_store_rc jotd_store_refresh_get(jotd_store *s, const char *jti, jotd_refresh_info *out);
+void jotd_refresh_info_release(jotd_refresh_info *i);
+
+/* Spend old_jti and record its successor, in one transaction: the old row
+ * goes from active to spent with a compare-and-set (the UPDATE names
+ * state = 'active' and its row count is checked), the successor row is
+ * inserted, the family's last use is updated. successor_sealed (may be NULL)
+ * is kept for the grace window. CONFLICT when old_jti was no longer active
+ * or the family was revoked meanwhile: nothing is changed then. */
+jotd_store_rc jotd_store_refresh_rotate(jotd_store *s, const char *old_jti, const char *family_id, int64_t now,
+                                        const jotd_refresh_new *successor, const uint8_t *successor_sealed,
+                                        size_t successor_sealed_len);
+
+/* Revoke a family: every token of it stops working. OK when it was alive,
+ * NOT_FOUND when unknown or already revoked. reason: "logout", "reuse",
+ * "revoke". */
+jotd_store_rc jotd_store_family_revoke(jotd_store *s, const char *family_id, int64_t now, const char *reason);
+
+/* Families revoked at or after since: cb(id, revoked_at) for each. */
+jotd_store_rc jotd_store_revoked_since(jotd_store *s, int64_t since,
+                                       void (*cb)(const char *family_id, int64_t revoked_at, void *ctx),
+                                       void *ctx);
+
+/* Housekeeping: drop the sealed successors whose grace window has closed
+ * (spent before grace_end), and delete families that cannot live any more
+ * (absolute end, or every token expired, before dead_before). */
+jotd_store_rc jotd_store_purge(jotd_store *s, int64_t grace_end, int64_t dead_before);
+
+#endif

@@ -1,0 +1,159 @@
+"""Refresh rotation under races: 32 parallel refreshes with one token, with
+the grace window off (exactly one wins, and the reuse revokes the family)
+and on (every answer is the same successor and the family lives on); a
+replay after the window, or of an older token, revokes."""
+
+import threading
+import time
+
+from jotdtest import Server, claims_of, run
+
+PW = "correct horse battery"
+N = 32
+
+
+def burst(s, token):
+    """N refreshes with the same token, released at once."""
+    barrier = threading.Barrier(N)
+    results = [None] * N
+
+    def one(i):
+        barrier.wait()
+        try:
+            results[i] = s.refresh(token)
+        except Exception as e:  # a transport failure is a result too
+            results[i] = e
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(N)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    return results
+
+
+def grace_off(t):
+    s = Server("--refresh-grace", "0").start()
+    try:
+        _, rt = s.user_tokens()
+        results = burst(s, rt)
+        ok = [r for r in results if getattr(r, "status", None) == 200]
+        bad = [r for r in results if getattr(r, "status", None) == 401 and r.error() == "invalid_grant"]
+        t.eq(len(ok), 1, "grace off: exactly one of %d parallel refreshes wins" % N)
+        t.eq(len(bad), N - 1, "grace off: every other one is 401 invalid_grant")
+        if ok:
+            j = ok[0].json()
+            t.eq(s.refresh(j["refresh_token"]).status, 401, "grace off: the winner's successor is revoked too")
+            t.eq(s.verify(j["access_token"]).status, 401, "grace off: the winner's access token is refused")
+        m = s.request("GET", "/metrics").body.decode()
+        reuse = [float(l.split()[1]) for l in m.splitlines() if l.startswith("jotd_refresh_reuse_detected_total ")]
+        t.check(reuse and reuse[0] >= 1, "grace off: reuse counted in /metrics", repr(reuse))
+        # A plain replay, no race: still reuse.
+        _, rt = s.user_tokens("bob")
+        t.eq(s.refresh(rt).status, 200, "grace off: a refresh")
+        t.eq(s.refresh(rt).status, 401, "grace off: the same token at once again is reuse")
+        t.eq(s.stop(), 0, "grace off: exit 0")
+    finally:
+        s.cleanup()
+
+
+def grace_on(t):
+    s = Server("--refresh-grace", "5s").start()
+    try:
+        # Family A: a burst, then the family goes on.
+        _, rt = s.user_tokens("alice")
+        results = burst(s, rt)
+        ok = [r for r in results if getattr(r, "status", None) == 200]
+        t.eq(len(ok), N, "grace on: all %d parallel refreshes are 200" % N)
+        jtis = {claims_of(r.json()["refresh_token"])["jti"] for r in ok}
+        tokens = {r.json()["refresh_token"] for r in ok}
+        t.check(len(jtis) == 1 and len(tokens) == 1, "grace on: every answer carries the same successor",
+                repr(jtis))
+        t.check(claims_of(next(iter(tokens)))["jti"] != claims_of(rt)["jti"], "grace on: ... which is new")
+        verified = [s.verify(r.json()["access_token"]).status for r in ok]
+        t.check(all(v == 200 for v in verified), "grace on: every access token handed out verifies")
+        succ = next(iter(tokens))
+        r = s.refresh(succ)
+        t.eq(r.status, 200, "grace on: the family stays usable (the successor refreshes)")
+        newest = r.json()["refresh_token"]
+        # rt is now two generations old: outside 'immediate predecessor'.
+        r = s.refresh(rt)
+        t.eq((r.status, r.error()), (401, "invalid_grant"),
+             "grace on: an older token than the immediate predecessor is reuse even inside the window")
+        t.eq(s.refresh(newest).status, 401, "grace on: ... and the family is revoked")
+
+        # Family B: a burst, then a replay after the window.
+        _, rt = s.user_tokens("bob")
+        results = burst(s, rt)
+        ok = [r for r in results if getattr(r, "status", None) == 200]
+        t.eq(len(ok), N, "grace on: second burst all 200")
+        succ = ok[0].json()["refresh_token"] if ok else ""
+        at = ok[0].json()["access_token"] if ok else ""
+        time.sleep(6.5)
+        r = s.refresh(rt)
+        t.eq((r.status, r.error()), (401, "invalid_grant"), "grace on: a replay after the window is reuse")
+        t.eq(s.refresh(succ).status, 401, "grace on: ... the successor is revoked with its family")
+        t.eq(s.verify(at).status, 401, "grace on: ... and so are the family's access tokens")
+
+        # The sealed successor is kept for the window only.
+        import sqlite3
+
+        def sealed():
+            db = sqlite3.connect(s.store)
+            try:
+                return db.execute("SELECT count(*) FROM refresh_tokens WHERE successor_sealed IS NOT NULL").fetchone()[0]
+            finally:
+                db.close()
+        _, rt = s.user_tokens("carol")
+        t.eq(s.refresh(rt).status, 200, "grace on: a plain refresh")
+        t.eq(sealed(), 1, "grace on: the successor is kept sealed during the window")
+        time.sleep(13)
+        out = s.jotd("migrate")
+        t.eq(out.returncode, 0, "migrate on a live store")
+        db = sqlite3.connect(s.store)
+        n = db.execute("SELECT count(*) FROM refresh_tokens WHERE successor_sealed IS NOT NULL").fetchone()[0]
+        hashes = db.execute("SELECT length(token_hash) FROM refresh_tokens").fetchall()
+        db.close()
+        t.eq(n, 0, "grace on: no sealed successor is kept after the window")
+        t.check(hashes and all(h[0] == 32 for h in hashes), "store: refresh tokens are kept as 32-byte hashes only")
+        t.eq(s.stop(), 0, "grace on: exit 0")
+    finally:
+        s.cleanup()
+
+
+def lifetimes(t):
+    """Sliding lifetime (refresh-ttl) and absolute lifetime (session-max)."""
+    s = Server("--refresh-ttl", "4s", "--session-max", "7s", "--refresh-grace", "0").start()
+    try:
+        _, rt1 = s.user_tokens("alice")
+        c1 = claims_of(rt1)
+        t.eq(c1["exp"] - c1["iat"], 4, "lifetimes: a refresh token lives refresh-ttl")
+        time.sleep(2.5)
+        r = s.refresh(rt1)
+        t.eq(r.status, 200, "lifetimes: refresh within refresh-ttl")
+        rt2 = r.json()["refresh_token"]
+        time.sleep(2.5)
+        r = s.refresh(rt2)
+        t.eq(r.status, 200, "lifetimes: the lifetime slides: refresh again past the first token's end")
+        rt3 = r.json()["refresh_token"]
+        t.eq(claims_of(rt3)["exp"], c1["iat"] + 7, "lifetimes: no refresh token outlives session-max")
+        time.sleep(2.5)
+        r = s.refresh(rt3)
+        t.eq((r.status, r.error()), (401, "invalid_grant"), "lifetimes: after session-max the user logs in again")
+        _, rt = s.user_tokens("bob")
+        time.sleep(5)
+        r = s.refresh(rt)
+        t.eq((r.status, r.error()), (401, "invalid_grant"), "lifetimes: an unused refresh token expires")
+        t.eq(s.login("bob", PW).status, 200, "lifetimes: logging in again works")
+        t.eq(s.stop(), 0, "lifetimes: exit 0")
+    finally:
+        s.cleanup()
+
+
+def main(t):
+    grace_off(t)
+    grace_on(t)
+    lifetimes(t)
+
+
+run("refresh_race", main)

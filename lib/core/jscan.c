@@ -68,7 +68,7 @@ static int hex4(const unsigned char *p, unsigned *out)
 
 /* Length of the valid UTF-8 sequence at p (RFC 3629 4: no overlong forms,
  * no surrogates, nothing above U+10FFFF), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t avail)
+size_t jot__utf8_len(const unsigned char *p, size_t avail)
 {
     unsigned c = p[0];
     size_t len;
@@ -142,7 +142,7 @@ static int scan_string(scanner *sc, const char **start, size_t *len, uint8_t *es
         } else if (c < 0x80) {
             i++;
         } else {
-            size_t l = utf8_len(sc->s + i, sc->n - i);
+            size_t l = jot__utf8_len(sc->s + i, sc->n - i);
             if (!l)
                 return fail(sc, "invalid UTF-8");
             i += l;

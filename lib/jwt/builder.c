@@ -1,71 +1,288 @@
-/* Building and signing a claims set; see jot/jwt.h. */
+/*
+ * Building and signing a claims set; see jot/jwt.h.
+ *
+ * The builder keeps its header and claims as JSON text already serialized,
+ * member by member, in one buffer, so that signing is a concatenation: no
+ * tree, and no allocation for a usual token beyond the builder and the
+ * result.
+ */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jscan.h"
+#include "crypto/crypto.h"
 #include "jwk/jwk.h"
 #include "jws/jws.h"
 #include "jwt/jwt.h"
 
+/* One member: `"name":value` at text[off .. off+len), its name (escaped as
+ * stored) at text[off+1 .. off+1+name_len). */
+typedef struct entry {
+    uint32_t off, len, name_len;
+} entry;
+
+typedef struct members {
+    char *text;
+    size_t len, cap;
+    entry *e;
+    size_t n, ecap;
+} members;
+
 struct jot_builder {
-    json_t *header; /* members other than "alg" */
-    json_t *claims;
+    members header; /* every member but "alg" */
+    members claims;
 };
 
-jot_status jot_builder_new(jot_builder **out)
+static void members_release(members *m)
 {
-    if (!out)
-        return JOT_E_ARG;
-    jot_builder *b = calloc(1, sizeof *b);
-    if (!b)
-        return JOT_E_NOMEM;
-    b->header = json_pack("{s:s}", "typ", "JWT");
-    b->claims = json_object();
-    if (!b->header || !b->claims) {
-        jot_builder_free(b);
-        return JOT_E_NOMEM;
-    }
-    *out = b;
-    return JOT_OK;
+    if (m->text)
+        jot__wipe(m->text, m->cap);
+    free(m->text);
+    free(m->e);
 }
 
 void jot_builder_free(jot_builder *b)
 {
     if (!b)
         return;
-    json_decref(b->header);
-    json_decref(b->claims);
+    members_release(&b->header);
+    members_release(&b->claims);
     free(b);
 }
 
-/* Set obj[name] = v (stolen), checking registered claim types when claims. */
-static jot_status set_member(json_t *obj, const char *name, json_t *v, int claims)
+static int reserve(members *m, size_t more)
 {
-    if (!v)
-        return JOT_E_NOMEM;
-    if (claims) {
-        json_t *probe = json_pack("{s:O}", name, v);
-        jot_status s = probe ? jot__claims_check_types(probe, JOT_E_TYPE, NULL) : JOT_E_NOMEM;
-        json_decref(probe);
-        if (s != JOT_OK) {
-            json_decref(v);
-            return s;
+    if (m->len + more > m->cap) {
+        size_t cap = m->cap ? m->cap : 256;
+        while (cap < m->len + more)
+            cap *= 2;
+        char *t = malloc(cap);
+        if (!t)
+            return -1;
+        if (m->text) {
+            memcpy(t, m->text, m->len);
+            jot__wipe(m->text, m->cap);
+            free(m->text);
+        }
+        m->text = t;
+        m->cap = cap;
+    }
+    if (m->n == m->ecap) {
+        size_t cap = m->ecap ? m->ecap * 2 : 16;
+        entry *e = realloc(m->e, cap * sizeof *e);
+        if (!e)
+            return -1;
+        m->e = e;
+        m->ecap = cap;
+    }
+    return 0;
+}
+
+/* Append s as JSON string content (RFC 8259 7), escaping what must be.
+ * Returns the length written, or (size_t)-1 for invalid UTF-8. out must
+ * have room for 6 * n bytes. */
+static size_t escape(const char *s, size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        if (c >= 0x80) {
+            size_t l = jot__utf8_len(p + i, n - i);
+            if (!l)
+                return (size_t)-1;
+            memcpy(out + o, p + i, l);
+            o += l;
+            i += l;
+            continue;
+        }
+        i++;
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+        } else if (c >= 0x20) {
+            out[o++] = (char)c;
+        } else if (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') {
+            out[o++] = '\\';
+            out[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : c == '\b' ? 'b' : 'f';
+        } else if (c == 0) {
+            return (size_t)-1; /* a verifier refuses "\u0000": never make one */
+        } else {
+            out[o++] = '\\';
+            out[o++] = 'u';
+            out[o++] = '0';
+            out[o++] = '0';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
         }
     }
-    return json_object_set_new(obj, name, v) == 0 ? JOT_OK : JOT_E_NOMEM;
+    return o;
+}
+
+/* Remove the member whose name (decoded) is name, if any. */
+static void members_del(members *m, const char *name, size_t name_len)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        entry *e = &m->e[i];
+        const char *nm = m->text + e->off + 1;
+        int escaped = memchr(nm, '\\', e->name_len) != NULL;
+        if (!jot__jstr_equals(nm, e->name_len, escaped, name, name_len))
+            continue;
+        uint32_t off = e->off, len = e->len;
+        memmove(m->text + off, m->text + off + len, m->len - off - len);
+        m->len -= len;
+        for (size_t j = i + 1; j < m->n; j++) {
+            m->e[j].off -= len;
+            m->e[j - 1] = m->e[j];
+        }
+        m->n--;
+        return;
+    }
+}
+
+/* Set member name to the JSON value text (already valid JSON). */
+static jot_status members_set(members *m, const char *name, const char *value, size_t value_len)
+{
+    size_t name_len = strlen(name);
+    if (name_len > 4096 || value_len > (1u << 24))
+        return JOT_E_ARG;
+    members_del(m, name, name_len);
+    if (reserve(m, 6 * name_len + value_len + 4) != 0)
+        return JOT_E_NOMEM;
+    size_t off = m->len;
+    char *t = m->text + off;
+    t[0] = '"';
+    size_t nl = escape(name, name_len, t + 1);
+    if (nl == (size_t)-1)
+        return JOT_E_ARG;
+    t[1 + nl] = '"';
+    t[2 + nl] = ':';
+    memcpy(t + 3 + nl, value, value_len);
+    size_t len = 3 + nl + value_len;
+    m->len += len;
+    m->e[m->n++] = (entry){(uint32_t)off, (uint32_t)len, (uint32_t)nl};
+    return JOT_OK;
+}
+
+/* Set member name to the JSON string of value. */
+static jot_status members_set_string(members *m, const char *name, const char *value)
+{
+    size_t n = strlen(value);
+    char small[256];
+    char *buf = 6 * n + 2 <= sizeof small ? small : malloc(6 * n + 2);
+    if (!buf)
+        return JOT_E_NOMEM;
+    buf[0] = '"';
+    size_t l = escape(value, n, buf + 1);
+    jot_status s = JOT_E_ARG;
+    if (l != (size_t)-1) {
+        buf[l + 1] = '"';
+        s = members_set(m, name, buf, l + 2);
+    }
+    jot__wipe(buf, l == (size_t)-1 ? 0 : l + 2);
+    if (buf != small)
+        free(buf);
+    return s;
+}
+
+/* RFC 7519 4.1: the type a registered claim must have, for the setters. */
+static int registered_type_ok(const char *name, jot__jtype type, const char *value, size_t len)
+{
+    if (!strcmp(name, "iss") || !strcmp(name, "sub") || !strcmp(name, "jti"))
+        return type == JOT__J_STRING;
+    if (!strcmp(name, "exp") || !strcmp(name, "nbf") || !strcmp(name, "iat"))
+        return type == JOT__J_INTEGER || type == JOT__J_REAL;
+    if (!strcmp(name, "aud")) {
+        if (type == JOT__J_STRING)
+            return 1;
+        if (type != JOT__J_ARRAY)
+            return 0;
+        size_t pos = 0;
+        jot__jmember el;
+        while (jot__jarray_next(value, len, &pos, &el))
+            if (el.type != JOT__J_STRING)
+                return 0;
+        return 1;
+    }
+    return 1;
+}
+
+jot_status jot_builder_new(jot_builder **out)
+{
+    if (!out)
+        return JOT_E_ARG;
+    *out = NULL;
+    jot_builder *b = calloc(1, sizeof *b);
+    if (!b)
+        return JOT_E_NOMEM;
+    jot_status s = members_set(&b->header, "typ", "\"JWT\"", 5);
+    if (s != JOT_OK) {
+        jot_builder_free(b);
+        return s;
+    }
+    *out = b;
+    return JOT_OK;
+}
+
+/* Set every member of a JSON object text, checked by the strict scanner. */
+static jot_status members_merge(members *m, const char *json, size_t len, int claims)
+{
+    jot__jdoc doc;
+    jot_status s = jot__jscan_object(json, len, &doc, NULL, "claims");
+    if (s != JOT_OK)
+        return s;
+    for (size_t i = 0; s == JOT_OK && i < doc.count; i++) {
+        const jot__jmember *mb = &doc.members[i];
+        char *name = malloc(mb->name_len + 1u);
+        if (!name) {
+            s = JOT_E_NOMEM;
+            break;
+        }
+        jot__jstr_decode(mb->name, mb->name_len, mb->name_escaped, name);
+        /* A string value's span is its content; the stored value keeps
+         * its quotes. */
+        const char *v = mb->type == JOT__J_STRING ? mb->value - 1 : mb->value;
+        size_t vl = mb->type == JOT__J_STRING ? mb->value_len + 2u : mb->value_len;
+        if (claims && !registered_type_ok(name, (jot__jtype)mb->type, v, vl))
+            s = JOT_E_TYPE;
+        else if (!claims && strcmp(name, "alg") == 0)
+            s = JOT_E_ARG;
+        else
+            s = members_set(m, name, v, vl);
+        free(name);
+    }
+    jot__jdoc_release(&doc);
+    return s;
+}
+
+/* A JSON value text checked by the scanner, wrapped as {"v":value}. */
+static jot_status check_value(const char *json, size_t len, jot__jtype *type)
+{
+    char *wrap = malloc(len + 8);
+    if (!wrap)
+        return JOT_E_NOMEM;
+    memcpy(wrap, "{\"v\":", 5);
+    memcpy(wrap + 5, json, len);
+    wrap[5 + len] = '}';
+    jot__jdoc doc;
+    jot_status s = jot__jscan_object(wrap, len + 6, &doc, NULL, "value");
+    if (s == JOT_OK) {
+        *type = doc.count == 1 ? (jot__jtype)doc.members[0].type : (jot__jtype)0;
+        if (!*type)
+            s = JOT_E_MALFORMED;
+        jot__jdoc_release(&doc);
+    }
+    free(wrap);
+    return s;
 }
 
 jot_status jot_builder_claims_json(jot_builder *b, const char *json, size_t len)
 {
     if (!b || !json)
         return JOT_E_ARG;
-    json_t *o;
-    jot_status s = jot__json_object(json, len, &o, NULL, "claims");
-    if (s == JOT_OK)
-        s = jot__claims_check_types(o, JOT_E_TYPE, NULL);
-    if (s == JOT_OK && json_object_update(b->claims, o) != 0)
-        s = JOT_E_NOMEM;
-    json_decref(o);
-    return s;
+    return members_merge(&b->claims, json, len, 1);
 }
 
 jot_status jot_builder_set_string(jot_builder *b, const char *name, const char *value)
@@ -73,26 +290,36 @@ jot_status jot_builder_set_string(jot_builder *b, const char *name, const char *
     if (!b || !name)
         return JOT_E_ARG;
     if (!value) {
-        json_object_del(b->claims, name);
+        members_del(&b->claims, name, strlen(name));
         return JOT_OK;
     }
-    return set_member(b->claims, name, json_string(value), 1);
+    if (!registered_type_ok(name, JOT__J_STRING, NULL, 0))
+        return JOT_E_TYPE;
+    return members_set_string(&b->claims, name, value);
 }
 
 jot_status jot_builder_set_int(jot_builder *b, const char *name, int64_t value)
 {
     if (!b || !name)
         return JOT_E_ARG;
-    return set_member(b->claims, name, json_integer((json_int_t)value), 1);
+    if (!registered_type_ok(name, JOT__J_INTEGER, NULL, 0))
+        return JOT_E_TYPE;
+    char num[24];
+    int n = snprintf(num, sizeof num, "%lld", (long long)value);
+    return members_set(&b->claims, name, num, (size_t)n);
 }
 
 jot_status jot_builder_set_json(jot_builder *b, const char *name, const char *json, size_t len)
 {
     if (!b || !name || !json)
         return JOT_E_ARG;
-    json_t *v;
-    jot_status s = jot__json_value(json, len, &v, NULL, "claim");
-    return s == JOT_OK ? set_member(b->claims, name, v, 1) : s;
+    jot__jtype type;
+    jot_status s = check_value(json, len, &type);
+    if (s != JOT_OK)
+        return s;
+    if (!registered_type_ok(name, type, json, len))
+        return JOT_E_TYPE;
+    return members_set(&b->claims, name, json, len);
 }
 
 jot_status jot_builder_header_string(jot_builder *b, const char *name, const char *value)
@@ -100,19 +327,45 @@ jot_status jot_builder_header_string(jot_builder *b, const char *name, const cha
     if (!b || !name || strcmp(name, "alg") == 0)
         return JOT_E_ARG;
     if (!value) {
-        json_object_del(b->header, name);
+        members_del(&b->header, name, strlen(name));
         return JOT_OK;
     }
-    return set_member(b->header, name, json_string(value), 0);
+    return members_set_string(&b->header, name, value);
 }
 
 jot_status jot_builder_header_json(jot_builder *b, const char *name, const char *json, size_t len)
 {
     if (!b || !name || !json || strcmp(name, "alg") == 0)
         return JOT_E_ARG;
-    json_t *v;
-    jot_status s = jot__json_value(json, len, &v, NULL, "header member");
-    return s == JOT_OK ? set_member(b->header, name, v, 0) : s;
+    jot__jtype type;
+    jot_status s = check_value(json, len, &type);
+    return s == JOT_OK ? members_set(&b->header, name, json, len) : s;
+}
+
+/* The index of the member named name, or -1. */
+static long members_find(const members *m, const char *name)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        const char *nm = m->text + m->e[i].off + 1;
+        if (jot__jstr_equals(nm, m->e[i].name_len, memchr(nm, '\\', m->e[i].name_len) != NULL, name, strlen(name)))
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Write {member,member,...} into out (room for m->len + m->n + 2). */
+static size_t members_write(const members *m, char *out)
+{
+    size_t o = 0;
+    out[o++] = '{';
+    for (size_t i = 0; i < m->n; i++) {
+        if (i)
+            out[o++] = ',';
+        memcpy(out + o, m->text + m->e[i].off, m->e[i].len);
+        o += m->e[i].len;
+    }
+    out[o++] = '}';
+    return o;
 }
 
 jot_status jot_builder_sign(const jot_builder *b, const jot_key *key, jot_alg alg, char **out)
@@ -132,27 +385,51 @@ jot_status jot_builder_sign(const jot_builder *b, const jot_key *key, jot_alg al
     if (!jot_key_is_private(key))
         return JOT_E_KEY;
 
-    /* Header members in the usual order: alg, typ, kid, then the rest. */
-    json_t *h = json_pack("{s:s}", "alg", jot_alg_name(alg));
-    int fail = !h;
-    json_t *typ = json_object_get(b->header, "typ"), *kid = json_object_get(b->header, "kid");
-    if (!fail && typ)
-        fail |= json_object_set(h, "typ", typ);
-    if (!fail && kid)
-        fail |= json_object_set(h, "kid", kid);
-    else if (!fail && jot_key_kid(key))
-        fail |= json_object_set_new(h, "kid", json_string(jot_key_kid(key)));
-    if (!fail)
-        fail |= json_object_update_missing(h, b->header);
-    char *header = fail ? NULL : jot__json_dump(h);
-    char *claims = header ? jot__json_dump(b->claims) : NULL;
-    json_decref(h);
-    if (!claims) {
-        free(header);
+    /* The header: {"alg":...,"typ":...,"kid":...,rest}, the kid from the
+     * key when the builder names none. */
+    const char *kid = jot_key_kid(key);
+    long typ_i = members_find(&b->header, "typ"), kid_i = members_find(&b->header, "kid");
+    size_t kid_cap = kid_i < 0 && kid ? 6 * strlen(kid) + 10 : 0;
+    size_t hcap = 32 + b->header.len + b->header.n + kid_cap;
+    size_t ccap = b->claims.len + b->claims.n + 2;
+    char small[1024];
+    char *buf = hcap + ccap <= sizeof small ? small : malloc(hcap + ccap);
+    if (!buf)
         return JOT_E_NOMEM;
+    char *h = buf, *c = buf + hcap;
+    size_t hl = (size_t)snprintf(h, hcap, "{\"alg\":\"%s\"", jot_alg_name(alg));
+    if (typ_i >= 0) {
+        h[hl++] = ',';
+        memcpy(h + hl, b->header.text + b->header.e[typ_i].off, b->header.e[typ_i].len);
+        hl += b->header.e[typ_i].len;
     }
-    s = jot__jws_compose(key, alg, header, strlen(header), claims, strlen(claims), out);
-    free(header);
-    free(claims);
+    if (kid_i >= 0) {
+        h[hl++] = ',';
+        memcpy(h + hl, b->header.text + b->header.e[kid_i].off, b->header.e[kid_i].len);
+        hl += b->header.e[kid_i].len;
+    } else if (kid) {
+        memcpy(h + hl, ",\"kid\":\"", 8);
+        hl += 8;
+        size_t l = escape(kid, strlen(kid), h + hl);
+        if (l == (size_t)-1)
+            s = JOT_E_KEY;
+        else
+            hl += l;
+        h[hl++] = '"';
+    }
+    for (size_t i = 0; i < b->header.n; i++) {
+        if ((long)i == typ_i || (long)i == kid_i)
+            continue;
+        h[hl++] = ',';
+        memcpy(h + hl, b->header.text + b->header.e[i].off, b->header.e[i].len);
+        hl += b->header.e[i].len;
+    }
+    h[hl++] = '}';
+    size_t cl = members_write(&b->claims, c);
+    if (s == JOT_OK)
+        s = jot__jws_compose(key, alg, h, hl, c, cl, out);
+    jot__wipe(buf, hcap + ccap);
+    if (buf != small)
+        free(buf);
     return s;
 }

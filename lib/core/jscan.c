@@ -489,7 +489,7 @@ size_t jot__jstr_decode(const char *span, size_t len, int escaped, char *out)
         }
         unsigned char c = s[i + 1];
         if (c == 'u') {
-            unsigned u, lo;
+            unsigned u = 0, lo = 0;
             hex4(s + i + 2, &u);
             i += 6;
             if (u >= 0xd800 && u <= 0xdbff) {

@@ -35,7 +35,7 @@ struct jot_key {
     jot_alg alg;      /* bound algorithm, or JOT_ALG_UNSET */
     char *kid;        /* owned, or NULL */
     void *pkey;       /* EVP_PKEY * for RSA, EC, OKP; NULL for oct */
-    void *hmac;       /* lib/crypto's prepared HMAC state for oct keys, or NULL */
+    void *prep;       /* lib/crypto's prepared state: HMAC states for oct keys, sign and verify contexts for RSA, EC, OKP; or NULL */
     uint8_t *secret;  /* oct: the HMAC key bytes (owned, wiped on free) */
     size_t secret_len;
 };

@@ -69,10 +69,10 @@ jot_status jot__pkey_generate(jot_key *k, jot_alg alg, unsigned bits);
 /* PEM text (SPKI, or PKCS#8 when private), NUL-terminated, malloc'ed. */
 jot_status jot__pkey_to_pem(const jot_key *k, int private, char **out);
 
-/* Prepare k->hmac from k->secret (called once, when an oct key is made) and
+/* Prepare k->prep from k->secret (called once, when an oct key is made) and
  * release it. */
 jot_status jot__hmac_prepare(jot_key *k);
-/* Release k->pkey and k->hmac. */
+/* Release k->pkey and k->prep. */
 void jot__pkey_free(jot_key *k);
 
 /* Signature size of alg with k: the HMAC output, the RSA modulus bytes,

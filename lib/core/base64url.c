@@ -9,27 +9,37 @@
 
 static const char jot_b64_alphabet[64] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/* 0..63 for the URL-safe alphabet, 0xff for anything else. */
-static const uint8_t jot_b64_value[256] = {
-#define X 0xff
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* 0x00 */
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* 0x10 */
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  62, X,  X,  /* 0x20: '-' */
-    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X,  X,  X,  X,  X,  X,  /* 0x30: 0-9 */
-    X,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, /* 0x40: A- */
-    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X,  X,  X,  X,  63, /* 0x50: -Z, '_' */
-    X,  26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, /* 0x60: a- */
-    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X,  X,  X,  X,  X,  /* 0x70: -z */
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-#undef X
-};
+/* The decoding of each byte at each of the four positions of a group,
+ * already shifted into place; a byte outside the URL-safe alphabet sets
+ * bit 31, so that one test per token finds any. */
+#define JOT_B64_TABLE(G, B) \
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, \
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, \
+    B, B, B, B, B, B, B, B, B, B, B, B, B, G(62), B, B, \
+    G(52), G(53), G(54), G(55), G(56), G(57), G(58), G(59), G(60), G(61), B, B, B, B, B, B, \
+    B, G(0), G(1), G(2), G(3), G(4), G(5), G(6), G(7), G(8), G(9), G(10), G(11), G(12), G(13), G(14), \
+    G(15), G(16), G(17), G(18), G(19), G(20), G(21), G(22), G(23), G(24), G(25), B, B, B, B, G(63), \
+    B, G(26), G(27), G(28), G(29), G(30), G(31), G(32), G(33), G(34), G(35), G(36), G(37), G(38), G(39), G(40), \
+    G(41), G(42), G(43), G(44), G(45), G(46), G(47), G(48), G(49), G(50), G(51), B, B, B, B, B, \
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, \
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, \
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, \
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, \
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, \
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, \
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, \
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, \
+
+#define G0(v) ((uint32_t)(v) << 18)
+#define G1(v) ((uint32_t)(v) << 12)
+#define G2(v) ((uint32_t)(v) << 6)
+#define G3(v) ((uint32_t)(v) << 0)
+#define BAD 0x80000000u
+static const uint32_t jot_b64_d0[256] = {JOT_B64_TABLE(G0, BAD)};
+static const uint32_t jot_b64_d1[256] = {JOT_B64_TABLE(G1, BAD)};
+static const uint32_t jot_b64_d2[256] = {JOT_B64_TABLE(G2, BAD)};
+static const uint32_t jot_b64_d3[256] = {JOT_B64_TABLE(G3, BAD)};
+#undef BAD
 
 void jot__b64url_encode(const uint8_t *in, size_t n, char *out)
 {
@@ -68,33 +78,31 @@ int jot__b64url_decode(const char *in, size_t n, uint8_t *out, size_t *out_len)
 {
     const unsigned char *s = (const unsigned char *)in;
     size_t i = 0, o = 0;
+    uint32_t bad = 0;
 
     if (n % 4 == 1)
         return -1;
     for (; i + 4 <= n; i += 4) {
-        uint8_t a = jot_b64_value[s[i]], b = jot_b64_value[s[i + 1]];
-        uint8_t c = jot_b64_value[s[i + 2]], d = jot_b64_value[s[i + 3]];
-        if ((a | b | c | d) & 0x80)
-            return -1;
-        uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | d;
-        out[o++] = (uint8_t)(v >> 16);
-        out[o++] = (uint8_t)(v >> 8);
-        out[o++] = (uint8_t)v;
+        uint32_t v = jot_b64_d0[s[i]] | jot_b64_d1[s[i + 1]] | jot_b64_d2[s[i + 2]] | jot_b64_d3[s[i + 3]];
+        bad |= v;
+        out[o] = (uint8_t)(v >> 16);
+        out[o + 1] = (uint8_t)(v >> 8);
+        out[o + 2] = (uint8_t)v;
+        o += 3;
     }
     if (n - i == 2) {
-        uint8_t a = jot_b64_value[s[i]], b = jot_b64_value[s[i + 1]];
+        uint32_t v = jot_b64_d0[s[i]] | jot_b64_d1[s[i + 1]];
         /* RFC 4648 3.5: the 4 unused bits of the last character must be 0. */
-        if ((a | b) & 0x80 || (b & 0x0f))
-            return -1;
-        out[o++] = (uint8_t)(a << 2 | b >> 4);
+        bad |= v | (v & 0xf000u ? 0x80000000u : 0u);
+        out[o++] = (uint8_t)(v >> 16);
     } else if (n - i == 3) {
-        uint8_t a = jot_b64_value[s[i]], b = jot_b64_value[s[i + 1]], c = jot_b64_value[s[i + 2]];
-        if ((a | b | c) & 0x80 || (c & 0x03))
-            return -1;
-        uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6;
+        uint32_t v = jot_b64_d0[s[i]] | jot_b64_d1[s[i + 1]] | jot_b64_d2[s[i + 2]];
+        bad |= v | (v & 0xc0u ? 0x80000000u : 0u);
         out[o++] = (uint8_t)(v >> 16);
         out[o++] = (uint8_t)(v >> 8);
     }
+    if (bad & 0x80000000u)
+        return -1;
     *out_len = o;
     return 0;
 }

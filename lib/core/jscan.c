@@ -26,6 +26,7 @@ typedef struct scanner {
     const char *err;
     jot__jdoc *doc;
     name_span *names; /* names of the objects being scanned, innermost last */
+    size_t escaped_names; /* how many of them have escapes */
     size_t names_len, names_cap;
     name_span inline_names[64];
 } scanner;
@@ -97,12 +98,30 @@ size_t jot__utf8_len(const unsigned char *p, size_t avail)
     return len;
 }
 
+/* 1 for the bytes a string may hold as they are: printable ASCII other
+ * than '"' and '\\'. */
+static const uint8_t plain[256] = {
+#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+    R16(0), R16(0),                                      /* 0x00-0x1f: control */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,      /* 0x20-0x2f: '"' */
+    R16(1), R16(1),                                      /* 0x30-0x4f */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,      /* 0x50-0x5f: '\\' */
+    R16(1), R16(1),                                      /* 0x60-0x7f */
+    R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0),
+#undef R16
+};
+
 /* A string at s[i] == '"'; sets the content span. */
 static int scan_string(scanner *sc, const char **start, size_t *len, uint8_t *escaped)
 {
     size_t i = ++sc->i;
     *escaped = 0;
     while (i < sc->n) {
+        /* Most of a token is plain printable ASCII: skip it in a tight loop. */
+        while (i < sc->n && plain[sc->s[i]])
+            i++;
+        if (i >= sc->n)
+            break;
         unsigned char c = sc->s[i];
         if (c == '"') {
             *start = (const char *)sc->s + sc->i;
@@ -210,7 +229,7 @@ static int scan_value(scanner *sc, uint8_t *type, const char **start, size_t *le
 static int names_equal(const name_span *a, const name_span *b)
 {
     if (!a->escaped && !b->escaped)
-        return a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
+        return a->len == b->len && (a->len == 0 || (a->p[0] == b->p[0] && memcmp(a->p, b->p, a->len) == 0));
     char buf[512];
     char *da = a->len + b->len + 2 <= sizeof buf ? buf : malloc(a->len + b->len + 2);
     if (!da)
@@ -224,16 +243,32 @@ static int names_equal(const name_span *a, const name_span *b)
     return eq;
 }
 
-static int push_name(scanner *sc, size_t first, const char *p, size_t len, uint8_t escaped)
+/* A bit standing for an unescaped name (its length and end characters):
+ * two names with different bits cannot be equal. */
+static uint64_t name_bit(const char *p, size_t len)
+{
+    unsigned h = (unsigned)len * 31u + (len ? (unsigned char)p[0] * 7u + (unsigned char)p[len - 1] : 0u);
+    return (uint64_t)1 << (h & 63u);
+}
+
+/* Add a name to the current object (whose names start at first), refusing
+ * a duplicate. *seen collects the bits of the object's unescaped names, so
+ * that most new names need no comparison at all. */
+static int push_name(scanner *sc, size_t first, uint64_t *seen, const char *p, size_t len, uint8_t escaped)
 {
     name_span nm = {p, (uint32_t)len, escaped};
     if (len > 65536)
         return fail(sc, "member name too long");
     if (sc->names_len - first >= JOT__JSCAN_MAX_MEMBERS)
         return fail(sc, "too many members in one object");
-    for (size_t k = first; k < sc->names_len; k++)
-        if (names_equal(&sc->names[k], &nm))
-            return fail(sc, "duplicate member name");
+    uint64_t bit = escaped ? 0 : name_bit(p, len);
+    if (escaped || sc->escaped_names > 0 || (*seen & bit)) {
+        for (size_t k = first; k < sc->names_len; k++)
+            if (names_equal(&sc->names[k], &nm))
+                return fail(sc, "duplicate member name");
+    }
+    *seen |= bit;
+    sc->escaped_names += escaped;
     if (sc->names_len == sc->names_cap) {
         size_t cap = sc->names_cap * 2;
         name_span *nn = sc->names == sc->inline_names ? malloc(cap * sizeof *nn)
@@ -249,10 +284,34 @@ static int push_name(scanner *sc, size_t first, const char *p, size_t len, uint8
     return 1;
 }
 
+static const char *const reg_names[JOT__R_COUNT] = {"alg", "kid", "typ", "cty", "crit", "iss",
+                                                    "sub", "aud", "exp", "nbf", "iat", "jti"};
+
+/* The registered name that the name span is (decoded), or -1. */
+static int classify(const char *p, size_t len, int escaped)
+{
+    char buf[32];
+    if (escaped) {
+        if (len >= sizeof buf)
+            return -1;
+        len = jot__jstr_decode(p, len, 1, buf);
+        p = buf;
+    }
+    if (len != 3 && len != 4)
+        return -1;
+    for (int r = 0; r < JOT__R_COUNT; r++)
+        if (reg_names[r][0] == p[0] && strlen(reg_names[r]) == len && memcmp(reg_names[r], p, len) == 0)
+            return r;
+    return -1;
+}
+
 static int record_member(scanner *sc, const name_span *nm, uint8_t type, const char *v, size_t vlen,
                          uint8_t escaped)
 {
     jot__jdoc *doc = sc->doc;
+    int r = classify(nm->p, nm->len, nm->escaped);
+    if (r >= 0 && doc->count < INT16_MAX)
+        doc->reg[r] = (int16_t)doc->count;
     if (doc->count == doc->cap) {
         size_t cap = doc->cap * 2;
         jot__jmember *m = doc->members == doc->inline_members ? malloc(cap * sizeof *m)
@@ -273,6 +332,7 @@ static int record_member(scanner *sc, const name_span *nm, uint8_t type, const c
 static int scan_object(scanner *sc)
 {
     size_t first = sc->names_len;
+    uint64_t seen = 0;
     int top = sc->depth == 0;
     if (++sc->depth > JOT__JSON_MAX_DEPTH)
         return fail(sc, "nested too deep");
@@ -289,7 +349,7 @@ static int scan_object(scanner *sc)
         uint8_t name_esc, type, v_esc;
         if (sc->i >= sc->n || sc->s[sc->i] != '"')
             return fail(sc, "expected a member name");
-        if (!scan_string(sc, &name, &name_len, &name_esc) || !push_name(sc, first, name, name_len, name_esc))
+        if (!scan_string(sc, &name, &name_len, &name_esc) || !push_name(sc, first, &seen, name, name_len, name_esc))
             return 0;
         skip_ws(sc);
         if (sc->i >= sc->n || sc->s[sc->i] != ':')
@@ -312,6 +372,8 @@ static int scan_object(scanner *sc)
         }
         return fail(sc, "expected ',' or '}'");
     }
+    for (size_t k = first; k < sc->names_len; k++)
+        sc->escaped_names -= sc->names[k].escaped;
     sc->names_len = first;
     sc->depth--;
     return 1;
@@ -406,6 +468,8 @@ jot_status jot__jscan_object(const char *text, size_t n, jot__jdoc *doc, jot_dia
     doc->members = doc->inline_members;
     doc->count = 0;
     doc->cap = JOT__JDOC_INLINE;
+    for (int r = 0; r < JOT__R_COUNT; r++)
+        doc->reg[r] = -1;
 
     skip_ws(&sc);
     int ok;
@@ -440,10 +504,17 @@ void jot__jdoc_release(jot__jdoc *doc)
 const jot__jmember *jot__jdoc_get(const jot__jdoc *doc, const char *name)
 {
     size_t len = strlen(name);
+    int r = classify(name, len, 0);
+    if (r >= 0)
+        return jot__jdoc_reg(doc, (jot__reg)r);
     for (size_t k = 0; k < doc->count; k++) {
         const jot__jmember *m = &doc->members[k];
-        if (jot__jstr_equals(m->name, m->name_len, m->name_escaped, name, len))
+        if (!m->name_escaped) {
+            if (m->name_len == len && (len == 0 || (m->name[0] == name[0] && memcmp(m->name, name, len) == 0)))
+                return m;
+        } else if (jot__jstr_equals(m->name, m->name_len, 1, name, len)) {
             return m;
+        }
     }
     return NULL;
 }

@@ -37,12 +37,28 @@ typedef struct jot__jmember {
 
 #define JOT__JDOC_INLINE 16
 
+/* The registered header parameters and claims that verification reads
+ * (RFC 7515 4.1, RFC 7519 4.1), located while scanning so that looking
+ * one up costs nothing. */
+typedef enum jot__reg {
+    JOT__R_ALG, JOT__R_KID, JOT__R_TYP, JOT__R_CTY, JOT__R_CRIT,
+    JOT__R_ISS, JOT__R_SUB, JOT__R_AUD, JOT__R_EXP, JOT__R_NBF, JOT__R_IAT, JOT__R_JTI,
+    JOT__R_COUNT
+} jot__reg;
+
 typedef struct jot__jdoc {
     jot__jmember *members; /* inline_members, or a heap array */
     size_t count;
     size_t cap;
+    int16_t reg[JOT__R_COUNT]; /* index of each registered member, or -1 */
     jot__jmember inline_members[JOT__JDOC_INLINE];
 } jot__jdoc;
+
+/* The registered member r of a scanned object, or NULL. */
+static inline const jot__jmember *jot__jdoc_reg(const jot__jdoc *doc, jot__reg r)
+{
+    return doc->reg[r] >= 0 ? &doc->members[doc->reg[r]] : NULL;
+}
 
 /* Scan text (n bytes), which must be one JSON object. On JOT_OK doc lists
  * its top-level members in order; release it with jot__jdoc_release. On

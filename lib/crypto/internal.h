@@ -60,10 +60,9 @@ jot_status jot__ec_check(EVP_PKEY *pkey, int priv);
  * so any number of threads use it at once without a lock.
  */
 struct jot__prep {
-    /* oct keys (hmac.c): per SHA-2 function, a digest context that has
-     * absorbed K' ^ ipad, and one that has absorbed K' ^ opad (RFC 2104). */
-    EVP_MD_CTX *inner[3];
-    EVP_MD_CTX *outer[3];
+    /* oct keys (hmac.c): the SHA-2 states that have absorbed K' ^ ipad
+     * and K' ^ opad (RFC 2104), opaque outside hmac.c. */
+    void *hmac;
     /* RSA, EC and OKP keys (sig.c): per algorithm, a context initialised
      * for signing (private keys only) and one for verifying, or NULL when
      * it could not be made (the operation then initialises its own). */
@@ -73,6 +72,8 @@ struct jot__prep {
 
 /* Release a prepared state. NULL is ok. */
 void jot__prep_free(struct jot__prep *p);
+/* Release (and wipe) the HMAC part of a prepared state. NULL is ok. */
+void jot__hmac_state_free(void *state);
 /* Build k->prep for an asymmetric key (replacing any earlier one). The
  * templates are an optimisation: a failure to make one leaves it NULL.
  * Errors: JOT_E_NOMEM. */

@@ -134,7 +134,7 @@ static jot_status check_crit(const jot__jws *jws, jot_diag *d)
 {
     static const char *const registered[] = {"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256",
                                              "typ", "cty", "crit"};
-    if (!jot__jdoc_get(&jws->hdoc, "crit"))
+    if (!jot__jdoc_reg(&jws->hdoc, JOT__R_CRIT))
         return JOT_OK;
     json_t *header;
     if (jot__json_object(jws->header, jws->header_len, &header, d, "header") != JOT_OK)
@@ -187,7 +187,7 @@ static jot_status check_header_types(const jot__jdoc *h, jot_diag *d)
 static jot_status check_alg(const jot_verifier *v, const jot__jdoc *h, jot_alg *alg, jot_diag *d)
 {
     char name[16];
-    const jot__jmember *m = jot__jdoc_get(h, "alg");
+    const jot__jmember *m = jot__jdoc_reg(h, JOT__R_ALG);
     if (!m || m->type != JOT__J_STRING)
         return jot__fail(d, JOT_E_ALG_NOT_ALLOWED, "header \"alg\" is missing or not a string");
     const char *a = member_string(m, name, sizeof name);
@@ -206,7 +206,7 @@ static jot_status check_alg(const jot_verifier *v, const jot__jdoc *h, jot_alg *
 static jot_status check_signature(const jot_verifier *v, jot_alg alg, const char *token, const jot__jws *jws,
                                   const jot_key **used, jot_diag *d)
 {
-    const jot__jmember *kid = jot__jdoc_get(&jws->hdoc, "kid");
+    const jot__jmember *kid = jot__jdoc_reg(&jws->hdoc, JOT__R_KID);
     int candidates = 0;
     for (size_t i = 0; i < jot_keyset_count(v->keys); i++) {
         const jot_key *k = jot_keyset_get(v->keys, i);
@@ -268,7 +268,7 @@ static jot_status check_claim_types(const jot__jdoc *p, jot_diag *d)
         if (m && m->type != JOT__J_INTEGER && m->type != JOT__J_REAL)
             return jot__fail(d, JOT_E_MALFORMED, "claim \"%s\" is not a number", dates[i]);
     }
-    const jot__jmember *aud = jot__jdoc_get(p, "aud");
+    const jot__jmember *aud = jot__jdoc_reg(p, JOT__R_AUD);
     if (aud && aud->type != JOT__J_STRING) {
         size_t pos = 0;
         jot__jmember el;
@@ -289,8 +289,8 @@ static jot_status check_claims(const jot_verifier *v, const jot__jdoc *h, const 
 
     int64_t now = v->now ? v->now(v->now_ctx) : (int64_t)time(NULL);
     double lo = (double)now - (double)v->leeway, hi = (double)now + (double)v->leeway;
-    const jot__jmember *exp = jot__jdoc_get(p, "exp"), *nbf = jot__jdoc_get(p, "nbf");
-    const jot__jmember *iat = jot__jdoc_get(p, "iat");
+    const jot__jmember *exp = jot__jdoc_reg(p, JOT__R_EXP), *nbf = jot__jdoc_reg(p, JOT__R_NBF);
+    const jot__jmember *iat = jot__jdoc_reg(p, JOT__R_IAT);
     /* RFC 7519 4.1.4: expired on or after exp. */
     if (exp && lo >= jot__jnum_value(exp))
         return jot__fail(d, JOT_E_EXPIRED, "expired at %.0f, now %lld", jot__jnum_value(exp), (long long)now);
@@ -303,21 +303,21 @@ static jot_status check_claims(const jot_verifier *v, const jot__jdoc *h, const 
 
     if (v->typ) {
         char buf[256];
-        const char *typ = member_string(jot__jdoc_get(h, "typ"), buf, sizeof buf);
+        const char *typ = member_string(jot__jdoc_reg(h, JOT__R_TYP), buf, sizeof buf);
         if (!typ ||
             strcasecmp(strip_application(typ), strip_application(v->typ)) != 0)
             return jot__fail(d, JOT_E_BAD_TYPE, "header \"typ\" is not \"%.64s\"", v->typ);
     }
     const jot__jmember *m;
-    if (v->issuer && !(m = jot__jdoc_get(p, "iss")))
+    if (v->issuer && !(m = jot__jdoc_reg(p, JOT__R_ISS)))
         return jot__fail(d, JOT_E_MISSING_CLAIM, "claim \"iss\" is required");
     if (v->issuer && !string_equals(m, v->issuer))
         return jot__fail(d, JOT_E_BAD_ISSUER, "claim \"iss\" is not \"%.64s\"", v->issuer);
-    if (v->audience && !(m = jot__jdoc_get(p, "aud")))
+    if (v->audience && !(m = jot__jdoc_reg(p, JOT__R_AUD)))
         return jot__fail(d, JOT_E_MISSING_CLAIM, "claim \"aud\" is required");
     if (v->audience && !audience_contains(m, v->audience))
         return jot__fail(d, JOT_E_BAD_AUDIENCE, "claim \"aud\" does not contain \"%.64s\"", v->audience);
-    if (v->subject && !(m = jot__jdoc_get(p, "sub")))
+    if (v->subject && !(m = jot__jdoc_reg(p, JOT__R_SUB)))
         return jot__fail(d, JOT_E_MISSING_CLAIM, "claim \"sub\" is required");
     if (v->subject && !string_equals(m, v->subject))
         return jot__fail(d, JOT_E_BAD_SUBJECT, "claim \"sub\" is not \"%.64s\"", v->subject);

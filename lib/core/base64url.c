@@ -3,7 +3,9 @@
  * tables. Decoding is strict: a token has exactly one encoding, so that two
  * different strings never carry the same signed content.
  */
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/core.h"
 
@@ -41,15 +43,27 @@ static const uint32_t jot_b64_d2[256] = {JOT_B64_TABLE(G2, BAD)};
 static const uint32_t jot_b64_d3[256] = {JOT_B64_TABLE(G3, BAD)};
 #undef BAD
 
+/* The two characters of every 12-bit value, so that a group of three
+ * bytes encodes with two lookups. Filled once, before first use. */
+static char jot_b64_pairs[4096][2];
+static pthread_once_t jot_b64_pairs_once = PTHREAD_ONCE_INIT;
+
+static void fill_pairs(void)
+{
+    for (unsigned v = 0; v < 4096; v++) {
+        jot_b64_pairs[v][0] = jot_b64_alphabet[v >> 6];
+        jot_b64_pairs[v][1] = jot_b64_alphabet[v & 63];
+    }
+}
+
 void jot__b64url_encode(const uint8_t *in, size_t n, char *out)
 {
     size_t i = 0;
-    for (; i + 3 <= n; i += 3) {
+    pthread_once(&jot_b64_pairs_once, fill_pairs);
+    for (; i + 3 <= n; i += 3, out += 4) {
         uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-        *out++ = jot_b64_alphabet[v >> 18];
-        *out++ = jot_b64_alphabet[(v >> 12) & 63];
-        *out++ = jot_b64_alphabet[(v >> 6) & 63];
-        *out++ = jot_b64_alphabet[v & 63];
+        memcpy(out, jot_b64_pairs[v >> 12], 2);
+        memcpy(out + 2, jot_b64_pairs[v & 0xfff], 2);
     }
     if (n - i == 1) {
         uint32_t v = (uint32_t)in[i] << 16;

@@ -100,7 +100,7 @@ size_t jot__utf8_len(const unsigned char *p, size_t avail)
 
 /* 1 for the bytes a string may hold as they are: printable ASCII other
  * than '"' and '\\'. */
-static const uint8_t plain[256] = {
+const uint8_t jot__json_plain[256] = {
 #define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
     R16(0), R16(0),                                      /* 0x00-0x1f: control */
     1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,      /* 0x20-0x2f: '"' */
@@ -118,7 +118,7 @@ static int scan_string(scanner *sc, const char **start, size_t *len, uint8_t *es
     *escaped = 0;
     while (i < sc->n) {
         /* Most of a token is plain printable ASCII: skip it in a tight loop. */
-        while (i < sc->n && plain[sc->s[i]])
+        while (i < sc->n && jot__json_plain[sc->s[i]])
             i++;
         if (i >= sc->n)
             break;

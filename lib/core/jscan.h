@@ -86,6 +86,10 @@ double jot__jnum_value(const jot__jmember *m);
  * and returns 1, or returns 0 at the end. */
 int jot__jarray_next(const char *span, size_t len, size_t *pos, jot__jmember *el);
 
+/* 1 for the bytes a JSON string holds as they are (printable ASCII other
+ * than '"' and backslash), 0 for the rest. */
+extern const uint8_t jot__json_plain[256];
+
 /* Length of the valid UTF-8 sequence of two or more bytes at p (RFC 3629
  * 4: no overlong forms, no surrogates, nothing above U+10FFFF), or 0. */
 size_t jot__utf8_len(const unsigned char *p, size_t avail);

@@ -20,13 +20,20 @@
  * stored) at text[off+1 .. off+1+name_len). */
 typedef struct entry {
     uint32_t off, len, name_len;
+    uint32_t name_escaped;
 } entry;
 
+#define INLINE_TEXT 384
+#define INLINE_ENTRIES 12
+
+/* Members as text; small sets live inside the builder itself. */
 typedef struct members {
-    char *text;
+    char *text;          /* inline_text, or a heap buffer */
     size_t len, cap;
-    entry *e;
+    entry *e;            /* inline_e, or a heap array */
     size_t n, ecap;
+    char inline_text[INLINE_TEXT];
+    entry inline_e[INLINE_ENTRIES];
 } members;
 
 struct jot_builder {
@@ -34,12 +41,21 @@ struct jot_builder {
     members claims;
 };
 
+static void members_init(members *m)
+{
+    m->text = m->inline_text;
+    m->cap = INLINE_TEXT;
+    m->e = m->inline_e;
+    m->ecap = INLINE_ENTRIES;
+    m->len = m->n = 0;
+}
+
 static void members_release(members *m)
 {
-    if (m->text)
-        jot__wipe(m->text, m->cap);
-    free(m->text);
-    free(m->e);
+    if (m->text != m->inline_text)
+        free(m->text);
+    if (m->e != m->inline_e)
+        free(m->e);
 }
 
 void jot_builder_free(jot_builder *b)
@@ -54,25 +70,24 @@ void jot_builder_free(jot_builder *b)
 static int reserve(members *m, size_t more)
 {
     if (m->len + more > m->cap) {
-        size_t cap = m->cap ? m->cap : 256;
+        size_t cap = m->cap * 2;
         while (cap < m->len + more)
             cap *= 2;
-        char *t = malloc(cap);
+        char *t = m->text == m->inline_text ? malloc(cap) : realloc(m->text, cap);
         if (!t)
             return -1;
-        if (m->text) {
+        if (m->text == m->inline_text)
             memcpy(t, m->text, m->len);
-            jot__wipe(m->text, m->cap);
-            free(m->text);
-        }
         m->text = t;
         m->cap = cap;
     }
     if (m->n == m->ecap) {
-        size_t cap = m->ecap ? m->ecap * 2 : 16;
-        entry *e = realloc(m->e, cap * sizeof *e);
+        size_t cap = m->ecap * 2;
+        entry *e = m->e == m->inline_e ? malloc(cap * sizeof *e) : realloc(m->e, cap * sizeof *e);
         if (!e)
             return -1;
+        if (m->e == m->inline_e)
+            memcpy(e, m->inline_e, sizeof m->inline_e);
         m->e = e;
         m->ecap = cap;
     }
@@ -88,6 +103,16 @@ static size_t escape(const char *s, size_t n, char *out)
     const unsigned char *p = (const unsigned char *)s;
     size_t o = 0;
     for (size_t i = 0; i < n;) {
+        /* Copy a run of characters that need no escape in one go. */
+        size_t run = i;
+        while (run < n && jot__json_plain[p[run]])
+            run++;
+        if (run > i) {
+            memcpy(out + o, p + i, run - i);
+            o += run - i;
+            i = run;
+            continue;
+        }
         unsigned char c = p[i];
         if (c >= 0x80) {
             size_t l = jot__utf8_len(p + i, n - i);
@@ -127,8 +152,9 @@ static void members_del(members *m, const char *name, size_t name_len)
     for (size_t i = 0; i < m->n; i++) {
         entry *e = &m->e[i];
         const char *nm = m->text + e->off + 1;
-        int escaped = memchr(nm, '\\', e->name_len) != NULL;
-        if (!jot__jstr_equals(nm, e->name_len, escaped, name, name_len))
+        if (!e->name_escaped ? e->name_len != name_len || (name_len && nm[0] != name[0]) ||
+                                   memcmp(nm, name, name_len) != 0
+                             : !jot__jstr_equals(nm, e->name_len, 1, name, name_len))
             continue;
         uint32_t off = e->off, len = e->len;
         memmove(m->text + off, m->text + off + len, m->len - off - len);
@@ -162,7 +188,7 @@ static jot_status members_set(members *m, const char *name, const char *value, s
     memcpy(t + 3 + nl, value, value_len);
     size_t len = 3 + nl + value_len;
     m->len += len;
-    m->e[m->n++] = (entry){(uint32_t)off, (uint32_t)len, (uint32_t)nl};
+    m->e[m->n++] = (entry){(uint32_t)off, (uint32_t)len, (uint32_t)nl, nl != name_len};
     return JOT_OK;
 }
 
@@ -190,11 +216,22 @@ static jot_status members_set_string(members *m, const char *name, const char *v
 /* RFC 7519 4.1: the type a registered claim must have, for the setters. */
 static int registered_type_ok(const char *name, jot__jtype type, const char *value, size_t len)
 {
-    if (!strcmp(name, "iss") || !strcmp(name, "sub") || !strcmp(name, "jti"))
+    /* Every registered claim name has three letters. */
+    if (name[0] == '\0' || name[1] == '\0' || name[2] == '\0' || name[3] != '\0')
+        return 1;
+    uint32_t key = (uint32_t)(unsigned char)name[0] << 16 | (uint32_t)(unsigned char)name[1] << 8 |
+                   (unsigned char)name[2];
+#define K(a, b, c) ((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (uint32_t)(c))
+    switch (key) {
+    case K('i', 's', 's'):
+    case K('s', 'u', 'b'):
+    case K('j', 't', 'i'):
         return type == JOT__J_STRING;
-    if (!strcmp(name, "exp") || !strcmp(name, "nbf") || !strcmp(name, "iat"))
+    case K('e', 'x', 'p'):
+    case K('n', 'b', 'f'):
+    case K('i', 'a', 't'):
         return type == JOT__J_INTEGER || type == JOT__J_REAL;
-    if (!strcmp(name, "aud")) {
+    case K('a', 'u', 'd'): {
         if (type == JOT__J_STRING)
             return 1;
         if (type != JOT__J_ARRAY)
@@ -206,7 +243,10 @@ static int registered_type_ok(const char *name, jot__jtype type, const char *val
                 return 0;
         return 1;
     }
-    return 1;
+    default:
+        return 1;
+    }
+#undef K
 }
 
 jot_status jot_builder_new(jot_builder **out)
@@ -214,9 +254,11 @@ jot_status jot_builder_new(jot_builder **out)
     if (!out)
         return JOT_E_ARG;
     *out = NULL;
-    jot_builder *b = calloc(1, sizeof *b);
+    jot_builder *b = malloc(sizeof *b);
     if (!b)
         return JOT_E_NOMEM;
+    members_init(&b->header);
+    members_init(&b->claims);
     jot_status s = members_set(&b->header, "typ", "\"JWT\"", 5);
     if (s != JOT_OK) {
         jot_builder_free(b);
@@ -304,9 +346,14 @@ jot_status jot_builder_set_int(jot_builder *b, const char *name, int64_t value)
         return JOT_E_ARG;
     if (!registered_type_ok(name, JOT__J_INTEGER, NULL, 0))
         return JOT_E_TYPE;
-    char num[24];
-    int n = snprintf(num, sizeof num, "%lld", (long long)value);
-    return members_set(&b->claims, name, num, (size_t)n);
+    char num[24], *p = num + sizeof num;
+    uint64_t u = value < 0 ? 0u - (uint64_t)value : (uint64_t)value;
+    do
+        *--p = (char)('0' + u % 10u);
+    while ((u /= 10u) != 0);
+    if (value < 0)
+        *--p = '-';
+    return members_set(&b->claims, name, p, (size_t)(num + sizeof num - p));
 }
 
 jot_status jot_builder_set_json(jot_builder *b, const char *name, const char *json, size_t len)
@@ -397,7 +444,11 @@ jot_status jot_builder_sign(const jot_builder *b, const jot_key *key, jot_alg al
     if (!buf)
         return JOT_E_NOMEM;
     char *h = buf, *c = buf + hcap;
-    size_t hl = (size_t)snprintf(h, hcap, "{\"alg\":\"%s\"", jot_alg_name(alg));
+    const char *an = jot_alg_name(alg);
+    size_t hl = 8 + strlen(an) + 1;
+    memcpy(h, "{\"alg\":\"", 8);
+    memcpy(h + 8, an, hl - 9);
+    h[hl - 1] = '"';
     if (typ_i >= 0) {
         h[hl++] = ',';
         memcpy(h + hl, b->header.text + b->header.e[typ_i].off, b->header.e[typ_i].len);
@@ -428,7 +479,6 @@ jot_status jot_builder_sign(const jot_builder *b, const jot_key *key, jot_alg al
     size_t cl = members_write(&b->claims, c);
     if (s == JOT_OK)
         s = jot__jws_compose(key, alg, h, hl, c, cl, out);
-    jot__wipe(buf, hcap + ccap);
     if (buf != small)
         free(buf);
     return s;

@@ -59,8 +59,11 @@ typedef enum jot_status {
 /* A human sentence for a status. Never NULL; static storage. */
 const char *jot_strerror(jot_status s);
 
-/* The contract's short code for a status ("bad-signature", "expired", ...),
- * or "error" for a status that is not a verification failure. Static. */
+/* A short, stable code for a status: the contract's spelling for the
+ * verification failures ("bad-signature", "expired", ...), and likewise
+ * "no-memory", "bad-argument", "bad-key", "weak-key", "key-mismatch",
+ * "crypto-failure", "not-found", "wrong-type", "unsupported" for the rest;
+ * "ok" for JOT_OK, "error" for a value that is no status. Static. */
 const char *jot_status_code(jot_status s);
 
 /* Optional detail of a failure, owned by the caller (usually on the stack).

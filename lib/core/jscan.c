@@ -329,6 +329,24 @@ static int record_member(scanner *sc, const name_span *nm, uint8_t type, const c
     return 1;
 }
 
+/* After a member or element: 1 when a ',' announces another, 0 when
+ * `close` ends the container, -1 (with the error set) for anything else. */
+static int after_element(scanner *sc, char close)
+{
+    skip_ws(sc);
+    if (sc->i < sc->n && sc->s[sc->i] == ',') {
+        sc->i++;
+        skip_ws(sc);
+        return 1;
+    }
+    if (sc->i < sc->n && sc->s[sc->i] == (unsigned char)close) {
+        sc->i++;
+        return 0;
+    }
+    fail(sc, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+    return -1;
+}
+
 static int scan_object(scanner *sc)
 {
     size_t first = sc->names_len;
@@ -360,17 +378,11 @@ static int scan_object(scanner *sc)
             return 0;
         if (top && !record_member(sc, &sc->names[sc->names_len - 1], type, v, vlen, v_esc))
             return 0;
-        skip_ws(sc);
-        if (sc->i < sc->n && sc->s[sc->i] == ',') {
-            sc->i++;
-            skip_ws(sc);
-            continue;
-        }
-        if (sc->i < sc->n && sc->s[sc->i] == '}') {
-            sc->i++;
+        int more = after_element(sc, '}');
+        if (more < 0)
+            return 0;
+        if (!more)
             break;
-        }
-        return fail(sc, "expected ',' or '}'");
     }
     for (size_t k = first; k < sc->names_len; k++)
         sc->escaped_names -= sc->names[k].escaped;
@@ -396,17 +408,11 @@ static int scan_array(scanner *sc)
         uint8_t type, esc;
         if (!scan_value(sc, &type, &v, &vlen, &esc))
             return 0;
-        skip_ws(sc);
-        if (sc->i < sc->n && sc->s[sc->i] == ',') {
-            sc->i++;
-            skip_ws(sc);
-            continue;
-        }
-        if (sc->i < sc->n && sc->s[sc->i] == ']') {
-            sc->i++;
+        int more = after_element(sc, ']');
+        if (more < 0)
+            return 0;
+        if (!more)
             break;
-        }
-        return fail(sc, "expected ',' or ']'");
     }
     sc->depth--;
     return 1;

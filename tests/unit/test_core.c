@@ -126,7 +126,9 @@ static void test_error_table(void **state)
     assert_string_equal(jot_status_code(JOT_E_BAD_SIGNATURE), "bad-signature");
     assert_string_equal(jot_status_code(JOT_E_ALG_NOT_ALLOWED), "alg-not-allowed");
     assert_string_equal(jot_status_code(JOT_E_MISSING_CLAIM), "missing-claim");
-    assert_string_equal(jot_status_code(JOT_E_NOMEM), "error");
+    assert_string_equal(jot_status_code(JOT_E_NOMEM), "no-memory");
+    assert_string_equal(jot_status_code(JOT_E_WEAK_KEY), "weak-key");
+    assert_string_equal(jot_status_code((jot_status)9999), "error");
     assert_string_equal(jot_strerror((jot_status)9999), "unknown error");
     jot_diag d;
     jot_diag_init(&d);

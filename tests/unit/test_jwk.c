@@ -30,36 +30,6 @@
 #define WP_DIR "vectors/wycheproof"
 #define MAX_TC 1024
 
-/* The contract's code for a verification status ("bad-signature"), the
- * enum name for the others, which jot_status_code calls just "error". */
-static const char *code_of(jot_status st)
-{
-    switch (st) {
-    case JOT_OK:
-        return "ok";
-    case JOT_E_NOMEM:
-        return "JOT_E_NOMEM";
-    case JOT_E_ARG:
-        return "JOT_E_ARG";
-    case JOT_E_KEY:
-        return "JOT_E_KEY";
-    case JOT_E_WEAK_KEY:
-        return "JOT_E_WEAK_KEY";
-    case JOT_E_KEY_MISMATCH:
-        return "JOT_E_KEY_MISMATCH";
-    case JOT_E_CRYPTO:
-        return "JOT_E_CRYPTO";
-    case JOT_E_NOT_FOUND:
-        return "JOT_E_NOT_FOUND";
-    case JOT_E_TYPE:
-        return "JOT_E_TYPE";
-    case JOT_E_UNSUPPORTED:
-        return "JOT_E_UNSUPPORTED";
-    default:
-        return jot_status_code(st);
-    }
-}
-
 /* ---- base64url, only to build mutated keys ----------------------------- */
 
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -394,11 +364,11 @@ static void run_wycheproof_file(const char *file, int *total_tests, tally *t)
                 } else if (st == dev->want) {
                     t->deviations++;
                     printf("deviation %s tc %lld (%s): Wycheproof says %s; libjot: %s, because %s\n", file,
-                           (long long)id, comment, result, code_of(st), dev->why);
+                           (long long)id, comment, result, jot_status_code(st), dev->why);
                 } else {
                     t->failed++;
                     fprintf(stderr, "FAIL %s tc %lld (%s): deviation expects %s, got %s at %s (%s; %s)\n", file,
-                            (long long)id, comment, code_of(dev->want), code_of(st), step, jot_strerror(st),
+                            (long long)id, comment, jot_status_code(dev->want), jot_status_code(st), step, jot_strerror(st),
                             diag.text);
                 }
                 continue;
@@ -406,7 +376,7 @@ static void run_wycheproof_file(const char *file, int *total_tests, tally *t)
             if (acceptable) {
                 t->acceptable++;
                 printf("acceptable %s tc %lld (%s, %s): libjot %s (%s at %s)\n", file, (long long)id, comment, result,
-                       st == JOT_OK ? "accepts" : "rejects", code_of(st), step);
+                       st == JOT_OK ? "accepts" : "rejects", jot_status_code(st), step);
                 continue;
             }
             int ok = want_valid ? st == JOT_OK : st != JOT_OK;
@@ -418,7 +388,7 @@ static void run_wycheproof_file(const char *file, int *total_tests, tally *t)
             } else {
                 t->failed++;
                 fprintf(stderr, "FAIL %s tc %lld (%s): want %s, got %s at %s (%s; %s)\n", file, (long long)id,
-                        comment, result, code_of(st), step, jot_strerror(st), diag.text);
+                        comment, result, jot_status_code(st), step, jot_strerror(st), diag.text);
             }
         }
     }
@@ -479,7 +449,7 @@ static const kind KINDS[] = {
     do {                                                                                                           \
         jot_status st_ = (expr);                                                                                   \
         if (st_ != JOT_OK)                                                                                         \
-            fail_msg("%s: %s: %s (%s)", k->name, what, code_of(st_), jot_strerror(st_));                          \
+            fail_msg("%s: %s: %s (%s)", k->name, what, jot_status_code(st_), jot_strerror(st_));                          \
     } while (0)
 
 static jot_status verify_with(const jot_key *key, const char *tok)
@@ -512,7 +482,7 @@ static char *sign_with(const jot_key *key, jot_alg alg)
     if (st == JOT_OK)
         st = jot_builder_sign(b, key, alg, &out);
     if (st != JOT_OK)
-        fprintf(stderr, "jot_builder_sign: %s (%s)\n", code_of(st), jot_strerror(st));
+        fprintf(stderr, "jot_builder_sign: %s (%s)\n", jot_status_code(st), jot_strerror(st));
     jot_builder_free(b);
     return out;
 }
@@ -537,7 +507,7 @@ static void round_trip(const kind *k)
     if (k->kty == JOT_KTY_OCT) {
         jot_status st = jot_key_to_jwk(priv, JOT_JWK_PUBLIC, &pub_json);
         if (st != JOT_E_KEY)
-            fail_msg("%s: public export of an HMAC key: want error (JOT_E_KEY), got %s", k->name, code_of(st));
+            fail_msg("%s: public export of an HMAC key: want error (JOT_E_KEY), got %s", k->name, jot_status_code(st));
         assert_null(pub_json);
         pub = priv;
     } else {
@@ -570,13 +540,13 @@ static void round_trip(const kind *k)
     assert_non_null(tok);
     jot_status st = verify_with(pub, tok);
     if (st != JOT_OK)
-        fail_msg("%s: token of the generated key, verified by the re-imported one: %s (%s)", k->name, code_of(st),
+        fail_msg("%s: token of the generated key, verified by the re-imported one: %s (%s)", k->name, jot_status_code(st),
                  jot_strerror(st));
     char *tok2 = sign_with(priv, k->alg);
     assert_non_null(tok2);
     st = verify_with(gen, tok2);
     if (st != JOT_OK)
-        fail_msg("%s: token of the re-imported key, verified by the generated one: %s", k->name, code_of(st));
+        fail_msg("%s: token of the re-imported key, verified by the generated one: %s", k->name, jot_status_code(st));
 
     /* Another key of the same kind must not verify it: the OKs above mean
      * the keys really are the same. */
@@ -586,7 +556,7 @@ static void round_trip(const kind *k)
     assert_string_not_equal(t1, t4);
     st = verify_with(other, tok);
     if (st != JOT_E_BAD_SIGNATURE)
-        fail_msg("%s: another key verified the token: %s", k->name, code_of(st));
+        fail_msg("%s: another key verified the token: %s", k->name, jot_status_code(st));
 
     jot_free(tok);
     jot_free(tok2);
@@ -701,18 +671,18 @@ static void expect_refused(strict_count *n, const char *name, const char *text, 
         return;
     }
     if (k != NULL) {
-        fprintf(stderr, "FAIL jwk strictness %s: refused (%s) but *out was set\n", name, code_of(st));
+        fprintf(stderr, "FAIL jwk strictness %s: refused (%s) but *out was set\n", name, jot_status_code(st));
         n->failures++;
     }
     if (want != JOT_OK && st != want) {
-        fprintf(stderr, "FAIL jwk strictness %s: want %s (%s), got %s (%s)\n", name, code_of(want),
-                jot_strerror(want), code_of(st), jot_strerror(st));
+        fprintf(stderr, "FAIL jwk strictness %s: want %s (%s), got %s (%s)\n", name, jot_status_code(want),
+                jot_strerror(want), jot_status_code(st), jot_strerror(st));
         n->failures++;
     } else if (st == JOT_E_NOMEM || st == JOT_E_CRYPTO) {
-        fprintf(stderr, "FAIL jwk strictness %s: refused for the wrong reason: %s\n", name, code_of(st));
+        fprintf(stderr, "FAIL jwk strictness %s: refused for the wrong reason: %s\n", name, jot_status_code(st));
         n->failures++;
     } else {
-        printf("refused %-28s %s (%s)\n", name, code_of(st), jot_strerror(st));
+        printf("refused %-28s %s (%s)\n", name, jot_status_code(st), jot_strerror(st));
     }
 }
 
@@ -731,7 +701,7 @@ static void control(const char *name, json_t *j)
     jot_key *k = NULL;
     jot_status st = jot_key_from_jwk(text, strlen(text), &k);
     if (st != JOT_OK)
-        fail_msg("control %s refused: %s (%s): %s", name, code_of(st), jot_strerror(st), text);
+        fail_msg("control %s refused: %s (%s): %s", name, jot_status_code(st), jot_strerror(st), text);
     jot_key_free(k);
     free(text);
 }

@@ -131,36 +131,6 @@ static uint8_t *unhex(const char *hex, size_t *out_len)
     return b;
 }
 
-/* The contract's code for a verification status ("bad-signature"), the
- * enum name for the others, which jot_status_code calls just "error". */
-static const char *code_of(jot_status st)
-{
-    switch (st) {
-    case JOT_OK:
-        return "ok";
-    case JOT_E_NOMEM:
-        return "JOT_E_NOMEM";
-    case JOT_E_ARG:
-        return "JOT_E_ARG";
-    case JOT_E_KEY:
-        return "JOT_E_KEY";
-    case JOT_E_WEAK_KEY:
-        return "JOT_E_WEAK_KEY";
-    case JOT_E_KEY_MISMATCH:
-        return "JOT_E_KEY_MISMATCH";
-    case JOT_E_CRYPTO:
-        return "JOT_E_CRYPTO";
-    case JOT_E_NOT_FOUND:
-        return "JOT_E_NOT_FOUND";
-    case JOT_E_TYPE:
-        return "JOT_E_TYPE";
-    case JOT_E_UNSUPPORTED:
-        return "JOT_E_UNSUPPORTED";
-    default:
-        return jot_status_code(st);
-    }
-}
-
 static int64_t fixed_now(void *ctx)
 {
     return *(const int64_t *)ctx;
@@ -208,7 +178,7 @@ static void check_verify(counts *n, const rfc_case *c, const variant *v, const c
     jot_verifier *ver = NULL;
     jot_status st = jot_verifier_new(&p, &ver);
     if (st != JOT_OK) {
-        failf(n, "%s [%s]: jot_verifier_new: %s (%s)", c->name, v->how, code_of(st), jot_strerror(st));
+        failf(n, "%s [%s]: jot_verifier_new: %s (%s)", c->name, v->how, jot_status_code(st), jot_strerror(st));
         return;
     }
     jot_diag diag;
@@ -216,9 +186,9 @@ static void check_verify(counts *n, const rfc_case *c, const variant *v, const c
     jot_claims *claims = NULL;
     st = jot_verify(ver, c->token, c->token_len, &claims, &diag);
     n->checks++;
-    if (strcmp(code_of(st), want) != 0) {
+    if (strcmp(jot_status_code(st), want) != 0) {
         failf(n, "%s [%s] (%s): verify at now=%s: want %s, got %s (%s; %s)", c->name, v->how, c->ref, now_s, want,
-              code_of(st), jot_strerror(st), diag.text);
+              jot_status_code(st), jot_strerror(st), diag.text);
     } else if (st == JOT_OK) {
         const uint8_t *pl = NULL;
         size_t pl_len = 0;
@@ -241,12 +211,12 @@ static void check_verify(counts *n, const rfc_case *c, const variant *v, const c
                 jot_status cs = jot_claims_string(claims, cname, &s, &slen);
                 if (cs != JOT_OK || slen != strlen(value) || memcmp(s, value, slen) != 0)
                     failf(n, "%s [%s]: claim %s: got %s \"%s\", want \"%s\"", c->name, v->how, cname,
-                          code_of(cs), cs == JOT_OK ? s : "", value);
+                          jot_status_code(cs), cs == JOT_OK ? s : "", value);
             } else {
                 int64_t iv = 0;
                 jot_status cs = jot_claims_int(claims, cname, &iv);
                 if (cs != JOT_OK || iv != strtoll(value, NULL, 10))
-                    failf(n, "%s [%s]: claim %s: got %s %lld, want %s", c->name, v->how, cname, code_of(cs),
+                    failf(n, "%s [%s]: claim %s: got %s %lld, want %s", c->name, v->how, cname, jot_status_code(cs),
                           (long long)iv, value);
             }
         }
@@ -273,7 +243,7 @@ static void check_sign(counts *n, const rfc_case *c, const jot_key *key, const c
     char *out = NULL;
     jot_status st = jot_jws_sign(key, alg, (const char *)c->header, c->header_len, c->payload, c->payload_len, &out);
     if (st != JOT_OK) {
-        failf(n, "%s (%s): jot_jws_sign(%s): %s (%s)", c->name, c->ref, alg_name, code_of(st), jot_strerror(st));
+        failf(n, "%s (%s): jot_jws_sign(%s): %s (%s)", c->name, c->ref, alg_name, jot_status_code(st), jot_strerror(st));
         return;
     }
     if (strlen(out) != c->token_len || memcmp(out, c->token, c->token_len) != 0)
@@ -290,7 +260,7 @@ static void check_thumbprint(counts *n, const rfc_case *c, const variant *vs, si
     n->checks++;
     jot_status st = jot_key_thumbprint(key, tp);
     if (st != JOT_OK || strcmp(tp, want) != 0)
-        failf(n, "%s (%s): thumbprint: got %s \"%s\", want \"%s\"", c->name, c->ref, code_of(st),
+        failf(n, "%s (%s): thumbprint: got %s \"%s\", want \"%s\"", c->name, c->ref, jot_status_code(st),
               st == JOT_OK ? tp : "", want);
     /* The thumbprint covers only the required public members (RFC 7638 3.2),
      * so every form of the key must give the same one. */
@@ -382,7 +352,7 @@ static void run_case(counts *n, const char *dir, const char *name)
     jot_key *key = NULL;
     jot_status st = jot_key_from_jwk(c.key_json, c.key_len, &key);
     if (st != JOT_OK) {
-        failf(n, "%s (%s): jot_key_from_jwk: %s (%s)", name, c.ref, code_of(st), jot_strerror(st));
+        failf(n, "%s (%s): jot_key_from_jwk: %s (%s)", name, c.ref, jot_status_code(st), jot_strerror(st));
         free(expect);
         free_case(&c);
         return;
@@ -404,7 +374,7 @@ static void run_case(counts *n, const char *dir, const char *name)
         if (st == JOT_OK && jot_keyset_count(ws) == 1)
             vs[nv++] = (variant){"jot_keyset_from_jwks", ws};
         else {
-            failf(n, "%s: jot_keyset_from_jwks: %s (%s), %zu keys", name, code_of(st), jot_strerror(st),
+            failf(n, "%s: jot_keyset_from_jwks: %s (%s), %zu keys", name, jot_status_code(st), jot_strerror(st),
                   st == JOT_OK ? jot_keyset_count(ws) : 0);
             jot_keyset_free(ws);
         }
@@ -423,7 +393,7 @@ static void run_case(counts *n, const char *dir, const char *name)
         if (st == JOT_OK && jot_keyset_new(&ps) == JOT_OK && jot_keyset_add(ps, pk) == JOT_OK)
             vs[nv++] = (variant){"public export", ps};
         else {
-            failf(n, "%s: public export and re-import: %s (%s)", name, code_of(st), jot_strerror(st));
+            failf(n, "%s: public export and re-import: %s (%s)", name, jot_status_code(st), jot_strerror(st));
             jot_keyset_free(ps);
         }
         jot_key_free(pk);
@@ -527,7 +497,7 @@ static void test_rfc_a1_tampered(void **state)
 
     jot_status st = jot_verify(v, tok, tlen, NULL, NULL);
     if (st != JOT_OK)
-        fail_msg("RFC 7515 A.1 untampered: %s (%s)", code_of(st), jot_strerror(st));
+        fail_msg("RFC 7515 A.1 untampered: %s (%s)", jot_status_code(st), jot_strerror(st));
     int accepted = 0;
     for (size_t i = 0; i < tlen; i++) {
         if (tok[i] == '.')

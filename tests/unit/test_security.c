@@ -60,36 +60,6 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-/* The contract's code for a verification status ("bad-signature"), the
- * enum name for the others, which jot_status_code calls just "error". */
-static const char *code_of(jot_status st)
-{
-    switch (st) {
-    case JOT_OK:
-        return "ok";
-    case JOT_E_NOMEM:
-        return "JOT_E_NOMEM";
-    case JOT_E_ARG:
-        return "JOT_E_ARG";
-    case JOT_E_KEY:
-        return "JOT_E_KEY";
-    case JOT_E_WEAK_KEY:
-        return "JOT_E_WEAK_KEY";
-    case JOT_E_KEY_MISMATCH:
-        return "JOT_E_KEY_MISMATCH";
-    case JOT_E_CRYPTO:
-        return "JOT_E_CRYPTO";
-    case JOT_E_NOT_FOUND:
-        return "JOT_E_NOT_FOUND";
-    case JOT_E_TYPE:
-        return "JOT_E_TYPE";
-    case JOT_E_UNSUPPORTED:
-        return "JOT_E_UNSUPPORTED";
-    default:
-        return jot_status_code(st);
-    }
-}
-
 static int64_t fixed_now(void *ctx)
 {
     return *(const int64_t *)ctx;
@@ -256,7 +226,7 @@ static void test_attack_vectors(void **state)
         jot_keyset *set = NULL;
         jot_status st = load_keys(keys, &set);
         if (st != JOT_OK) {
-            fprintf(stderr, "FAIL %s: keys %s: %s (%s)\n", name, keys, code_of(st), jot_strerror(st));
+            fprintf(stderr, "FAIL %s: keys %s: %s (%s)\n", name, keys, jot_status_code(st), jot_strerror(st));
             failures++;
             continue;
         }
@@ -275,7 +245,7 @@ static void test_attack_vectors(void **state)
         jot_verifier *v = NULL;
         st = jot_verifier_new(&p, &v);
         if (st != JOT_OK) {
-            fprintf(stderr, "FAIL %s: jot_verifier_new: %s (%s)\n", name, code_of(st), jot_strerror(st));
+            fprintf(stderr, "FAIL %s: jot_verifier_new: %s (%s)\n", name, jot_status_code(st), jot_strerror(st));
             failures++;
             jot_keyset_free(set);
             continue;
@@ -285,16 +255,16 @@ static void test_attack_vectors(void **state)
         /* A non-NULL sentinel: on failure jot_verify must set *out to NULL. */
         jot_claims *claims = (jot_claims *)&diag;
         st = jot_verify(v, token, tlen, &claims, &diag);
-        if (!code_matches(want, code_of(st))) {
-            fprintf(stderr, "FAIL %s [%s]: want %s, got %s (%s; %s)\n", name, ref, want, code_of(st),
+        if (!code_matches(want, jot_status_code(st))) {
+            fprintf(stderr, "FAIL %s [%s]: want %s, got %s (%s; %s)\n", name, ref, want, jot_status_code(st),
                     jot_strerror(st), diag.text);
             failures++;
         } else if (st != JOT_OK && claims != NULL) {
-            fprintf(stderr, "FAIL %s: rejected (%s) but *out was not set to NULL\n", name, code_of(st));
+            fprintf(stderr, "FAIL %s: rejected (%s) but *out was not set to NULL\n", name, jot_status_code(st));
             failures++;
             claims = NULL;
         } else if (st != JOT_OK && diag.text[0] == '\0') {
-            fprintf(stderr, "FAIL %s: rejected (%s) with no detail in the diag\n", name, code_of(st));
+            fprintf(stderr, "FAIL %s: rejected (%s) with no detail in the diag\n", name, jot_status_code(st));
             failures++;
         }
         if (st == JOT_OK)
@@ -366,7 +336,7 @@ static jot_verifier *verifier_for(const jot_key *k, unsigned algs, const char *i
     jot_status st = jot_verifier_new(&p, &v);
     jot_keyset_free(set);
     if (st != JOT_OK) {
-        fprintf(stderr, "jot_verifier_new: %s (%s)\n", code_of(st), jot_strerror(st));
+        fprintf(stderr, "jot_verifier_new: %s (%s)\n", jot_status_code(st), jot_strerror(st));
         return NULL;
     }
     return v;
@@ -376,7 +346,7 @@ static jot_verifier *verifier_for(const jot_key *k, unsigned algs, const char *i
     do {                                                                                                       \
         jot_status got_ = (got), want_ = (want);                                                               \
         if (got_ != want_)                                                                                     \
-            fail_msg("%s: want %s (%s), got %s (%s)", #got, code_of(want_), jot_strerror(want_), code_of(got_), \
+            fail_msg("%s: want %s (%s), got %s (%s)", #got, jot_status_code(want_), jot_strerror(want_), jot_status_code(got_), \
                      jot_strerror(got_));                                                                      \
     } while (0)
 
@@ -644,7 +614,7 @@ static char *sign_claims(const jot_key *k, jot_alg alg, const char *claims)
     if (st == JOT_OK)
         st = jot_builder_sign(b, k, alg, &out);
     if (st != JOT_OK)
-        fprintf(stderr, "signing %s: %s (%s)\n", claims, code_of(st), jot_strerror(st));
+        fprintf(stderr, "signing %s: %s (%s)\n", claims, jot_status_code(st), jot_strerror(st));
     jot_builder_free(b);
     return out;
 }
@@ -760,7 +730,7 @@ static void test_nul_in_claim(void **state)
     assert_non_null(v);
     st = jot_verify(v, tok, strlen(tok), NULL, NULL);
     if (st != JOT_E_BAD_ISSUER && st != JOT_E_MALFORMED)
-        fail_msg("iss \"a\\u0000b\" against expected \"a\": want bad-issuer or malformed, got %s (%s)", code_of(st),
+        fail_msg("iss \"a\\u0000b\" against expected \"a\": want bad-issuer or malformed, got %s (%s)", jot_status_code(st),
                  jot_strerror(st));
     jot_verifier_free(v);
     jot_free(tok);
@@ -773,7 +743,7 @@ static void test_nul_in_claim(void **state)
     assert_non_null(v);
     st = jot_verify(v, tok2, strlen(tok2), NULL, NULL);
     if (st != JOT_E_MISSING_CLAIM)
-        fail_msg("expected iss, token has only \"issuer\": want missing-claim, got %s (%s)", code_of(st),
+        fail_msg("expected iss, token has only \"issuer\": want missing-claim, got %s (%s)", jot_status_code(st),
                  jot_strerror(st));
     jot_verifier_free(v);
     v = verifier_for(fx->es256, 0, NULL);
@@ -830,7 +800,7 @@ static void test_crit_and_embedded_keys(void **state)
         jot_status st = jot_verify(v, tok, strlen(tok), NULL, NULL);
         if (st != JOT_E_BAD_SIGNATURE)
             fail_msg("header \"%s\" naming the attacker's key: want bad-signature, got %s (%s)", members[i],
-                     code_of(st), jot_strerror(st));
+                     jot_status_code(st), jot_strerror(st));
         jot_free(tok);
     }
     jot_free(ajwk);

@@ -316,10 +316,7 @@ int cli_keyset_merge(jot_keyset *dst, const jot_keyset *src)
 {
     size_t n = jot_keyset_count(src);
     for (size_t i = 0; i < n; i++) {
-        /* jot_keyset_add only takes one more reference on the key, which
-         * stays immutable: shedding const here changes nothing in it. */
-        jot_key *k = (jot_key *)(uintptr_t)jot_keyset_get(src, i);
-        jot_status st = jot_keyset_add(dst, k);
+        jot_status st = jot_keyset_add(dst, jot_keyset_get(src, i));
         if (st != JOT_OK) {
             if (st == JOT_E_NOMEM)
                 return cli_nomem();

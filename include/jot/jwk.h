@@ -150,7 +150,7 @@ JOT_NODISCARD jot_status jot_keyset_load(const char *data, size_t len, jot_keyse
 
 /* Add a reference to key to the set (the caller keeps its own reference and
  * still frees it). Errors: JOT_E_ARG, JOT_E_NOMEM. */
-JOT_NODISCARD jot_status jot_keyset_add(jot_keyset *set, jot_key *key);
+JOT_NODISCARD jot_status jot_keyset_add(jot_keyset *set, const jot_key *key);
 
 size_t jot_keyset_count(const jot_keyset *set);
 /* The i-th key, borrowed (valid as long as the set), or NULL. */

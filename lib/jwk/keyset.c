@@ -28,7 +28,7 @@ void jot_keyset_free(jot_keyset *set)
     free(set);
 }
 
-jot_status jot_keyset_add(jot_keyset *set, jot_key *key)
+jot_status jot_keyset_add(jot_keyset *set, const jot_key *key)
 {
     if (!set || !key)
         return JOT_E_ARG;

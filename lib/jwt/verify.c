@@ -106,7 +106,7 @@ jot_status jot_verifier_new(const jot_verify_policy *p, jot_verifier **out)
     v->flags = p->flags;
     jot_status s = jot_keyset_new(&v->keys);
     for (size_t i = 0; s == JOT_OK && i < jot_keyset_count(p->keys); i++)
-        s = jot_keyset_add(v->keys, (jot_key *)(uintptr_t)jot_keyset_get(p->keys, i));
+        s = jot_keyset_add(v->keys, jot_keyset_get(p->keys, i));
     if (s == JOT_OK && (copy_opt(&v->issuer, p->issuer) || copy_opt(&v->audience, p->audience) ||
                         copy_opt(&v->subject, p->subject) || copy_opt(&v->typ, p->typ)))
         s = JOT_E_NOMEM;

@@ -148,6 +148,12 @@ expect_reject alg-not-allowed "HS256 token against an RSA public key" --key "$T/
     "$(craft '{"alg":"HS256"}' '{}' "$T/RS256.spki.pem")"
 expect_reject alg-not-allowed "PS256 token, JWK bound to RS256" --key "$T/RS256.pub.jwk" \
     "$(jot sign --key "$T/RS256.pem" --alg PS256 && printf '%s' "$OUT")"
+# RSA/HMAC confusion with HS256 allowed explicitly: the RSA key never
+# becomes an HMAC secret, so no key serves the token.
+expect_reject no-key "HS256 token, RSA public key, --alg HS256" --key "$T/RS256.spki.pem" --alg HS256 \
+    "$(craft '{"alg":"HS256"}' '{}' "$T/RS256.spki.pem")"
+expect_reject no-key "ES256 token, RSA key, --alg ES256" --key "$T/RS256.spki.pem" --alg ES256 \
+    "$(jot sign --key "$T/ES256.pem" --alg ES256 && printf '%s' "$OUT")"
 
 # no-key
 expect_ok "keygen HS256 with kid k1" keygen --alg HS256 --kid k1 --out "$T/k1.jwk"
@@ -319,7 +325,7 @@ expect_usage "verify, key file missing" verify --key "$T/nonexistent.pem" "$good
 expect_usage "verify, key file a directory" verify --key "$T" "$good"
 printf 'not a key' >"$T/junk.key"
 expect_usage "verify, key file junk" verify --key "$T/junk.key" "$good"
-expect_usage "verify, --alg fits no key" verify --key "$T/ES256.jwk" --alg RS256 "$good"
+expect_reject alg-not-allowed "verify, --alg fits no key, an HS256 token" --key "$T/ES256.jwk" --alg RS256 "$good"
 expect_usage "verify HS512 with a 32-byte secret" verify $S --alg HS512 "$good"
 printf '0123456789abcdef' >"$T/s16"
 expect_usage "verify with a 16-byte HMAC secret" verify --secret-file "$T/s16" "$good"

@@ -280,7 +280,12 @@ static int push_name(scanner *sc, size_t first, uint64_t *seen, const char *p, s
         sc->names = nn;
         sc->names_cap = cap;
     }
-    sc->names[sc->names_len++] = nm;
+    /* Field by field: a whole-struct copy from the stack stalls on store
+     * forwarding here, in the hottest loop of a verification. */
+    name_span *slot = &sc->names[sc->names_len++];
+    slot->p = p;
+    slot->len = (uint32_t)len;
+    slot->escaped = escaped;
     return 1;
 }
 
@@ -300,7 +305,8 @@ static int classify(const char *p, size_t len, int escaped)
     if (len != 3 && len != 4)
         return -1;
     for (int r = 0; r < JOT__R_COUNT; r++)
-        if (reg_names[r][0] == p[0] && strlen(reg_names[r]) == len && memcmp(reg_names[r], p, len) == 0)
+        if (reg_names[r][0] == p[0] && reg_names[r][1] == p[1] && reg_names[r][2] == p[2] &&
+            reg_names[r][3] == (len == 4 ? p[3] : '\0'))
             return r;
     return -1;
 }

@@ -175,11 +175,14 @@ static const char *member_string(const jot__jmember *m, char *buf, size_t cap)
 /* RFC 7515 4.1.4, 4.1.9, 4.1.10: kid, typ and cty are strings. */
 static jot_status check_header_types(const jot__jdoc *h, jot_diag *d)
 {
-    static const char *const names[] = {"kid", "typ", "cty"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        const jot__jmember *m = jot__jdoc_get(h, names[i]);
+    static const struct {
+        jot__reg reg;
+        const char *name;
+    } members[] = {{JOT__R_KID, "kid"}, {JOT__R_TYP, "typ"}, {JOT__R_CTY, "cty"}};
+    for (size_t i = 0; i < sizeof members / sizeof members[0]; i++) {
+        const jot__jmember *m = jot__jdoc_reg(h, members[i].reg);
         if (m && m->type != JOT__J_STRING)
-            return jot__fail(d, JOT_E_MALFORMED, "header \"%s\" is not a string", names[i]);
+            return jot__fail(d, JOT_E_MALFORMED, "header \"%s\" is not a string", members[i].name);
     }
     return JOT_OK;
 }
@@ -257,16 +260,19 @@ static int audience_contains(const jot__jmember *aud, const char *want)
 /* RFC 7519 4.1: the registered claims' JSON types. */
 static jot_status check_claim_types(const jot__jdoc *p, jot_diag *d)
 {
-    static const char *const strings[] = {"iss", "sub", "jti"};
-    static const char *const dates[] = {"exp", "nbf", "iat"};
+    static const struct {
+        jot__reg reg;
+        const char *name;
+    } strings[] = {{JOT__R_ISS, "iss"}, {JOT__R_SUB, "sub"}, {JOT__R_JTI, "jti"}},
+      dates[] = {{JOT__R_EXP, "exp"}, {JOT__R_NBF, "nbf"}, {JOT__R_IAT, "iat"}};
     for (size_t i = 0; i < 3; i++) {
-        const jot__jmember *m = jot__jdoc_get(p, strings[i]);
+        const jot__jmember *m = jot__jdoc_reg(p, strings[i].reg);
         if (m && m->type != JOT__J_STRING)
-            return jot__fail(d, JOT_E_MALFORMED, "claim \"%s\" is not a string", strings[i]);
-        m = jot__jdoc_get(p, dates[i]);
+            return jot__fail(d, JOT_E_MALFORMED, "claim \"%s\" is not a string", strings[i].name);
+        m = jot__jdoc_reg(p, dates[i].reg);
         /* RFC 7519 2: a NumericDate is a JSON number, never a string. */
         if (m && m->type != JOT__J_INTEGER && m->type != JOT__J_REAL)
-            return jot__fail(d, JOT_E_MALFORMED, "claim \"%s\" is not a number", dates[i]);
+            return jot__fail(d, JOT_E_MALFORMED, "claim \"%s\" is not a number", dates[i].name);
     }
     const jot__jmember *aud = jot__jdoc_reg(p, JOT__R_AUD);
     if (aud && aud->type != JOT__J_STRING) {

@@ -31,7 +31,7 @@ static const char keygen_usage[] =
     "  --alg ALG        the algorithm the key is for (required)\n"
     "  --kid KID        the key's 'kid' (default: its RFC 7638 thumbprint)\n"
     "  --format FORMAT  jwk (default: includes 'alg' and 'kid') or pem (PKCS#8;\n"
-    "                   not for HS*)\n"
+    "                   not for HS*); with --out FILE.pem, pem is the default\n"
     "  --bits N         RSA modulus size, or 448 for Ed448\n"
     "  --out FILE       write to FILE, created or truncated with mode 0600,\n"
     "                   instead of stdout\n"
@@ -83,7 +83,7 @@ int cli_keygen(int argc, char **argv)
     const char *cmd = "keygen";
     const char *alg_name = NULL;
     const char *kid = NULL;
-    const char *format = "jwk";
+    const char *format = NULL;
     const char *out_path = NULL;
     int64_t bits = 0;
     int have_bits = 0;
@@ -131,6 +131,13 @@ int cli_keygen(int argc, char **argv)
     alg = cli_parse_alg(cmd, alg_name);
     if (alg == JOT_ALG_UNSET)
         return CLI_EXIT_USAGE;
+    /* Without --format, a file named *.pem gets a PEM key (not for HMAC,
+     * which has no PEM form), so that openssl can read what it names. */
+    if (format == NULL) {
+        size_t n = out_path ? strlen(out_path) : 0;
+        int hs = alg == JOT_HS256 || alg == JOT_HS384 || alg == JOT_HS512;
+        format = n > 4 && strcmp(out_path + n - 4, ".pem") == 0 && !hs ? "pem" : "jwk";
+    }
     int pem = 0;
     if (strcmp(format, "pem") == 0)
         pem = 1;

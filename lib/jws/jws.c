@@ -16,35 +16,51 @@ static jot_status decode_segment(const char *s, size_t n, char *buf, size_t *out
     return JOT_OK;
 }
 
-jot_status jot__jws_parse(const char *token, size_t len, char *buf, jot__jws *out, jot_diag *d)
+jot_status jot__jws_parse_header(const char *token, size_t len, char *buf, jot__jws *out, jot_diag *d)
 {
     memset(out, 0, sizeof *out);
     const char *dot1 = memchr(token, '.', len);
     const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
     if (!dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))
         return jot__fail(d, JOT_E_MALFORMED, "not three base64url segments separated by dots");
-    size_t hlen = (size_t)(dot1 - token), plen = (size_t)(dot2 - dot1 - 1);
-    size_t slen = len - (size_t)(dot2 + 1 - token);
-
-    /* Each decoding is at most 3/4 of its segment, so the three with their
-     * NULs fit in JOT__JWS_BUF(len). */
+    out->token = token;
+    out->token_len = len;
+    out->signing_input_len = (size_t)(dot2 - token);
+    out->payload_b64 = dot1 + 1;
     char *h = buf;
-    jot_status s = decode_segment(token, hlen, h, &out->header_len, d, "header");
-    char *p = h + out->header_len + 1;
-    if (s == JOT_OK)
-        s = decode_segment(dot1 + 1, plen, p, &out->payload_len, d, "payload");
-    char *sig = p + out->payload_len + 1;
-    if (s == JOT_OK)
-        s = decode_segment(dot2 + 1, slen, sig, &out->sig_len, d, "signature");
+    jot_status s = decode_segment(token, (size_t)(dot1 - token), h, &out->header_len, d, "header");
     if (s == JOT_OK)
         s = jot__jscan_object(h, out->header_len, &out->hdoc, d, "header");
+    if (s == JOT_OK)
+        out->header = h;
+    return s;
+}
+
+jot_status jot__jws_parse_rest(jot__jws *jws, jot_diag *d)
+{
+    /* Each decoding is at most 3/4 of its segment, so the three with their
+     * NULs fit in JOT__JWS_BUF(len) after the header. */
+    char *p = (char *)(uintptr_t)jws->header + jws->header_len + 1;
+    const char *dot2 = jws->token + jws->signing_input_len;
+    jot_status s = decode_segment(jws->payload_b64, (size_t)(dot2 - jws->payload_b64), p, &jws->payload_len, d,
+                                  "payload");
+    char *sig = p + jws->payload_len + 1;
+    if (s == JOT_OK)
+        s = decode_segment(dot2 + 1, jws->token_len - jws->signing_input_len - 1, sig, &jws->sig_len, d,
+                           "signature");
     if (s != JOT_OK)
         return s;
-    out->header = h;
-    out->payload = p;
-    out->sig = (const uint8_t *)sig;
-    out->signing_input_len = (size_t)(dot2 - token);
+    jws->payload = p;
+    jws->sig = (const uint8_t *)sig;
     return JOT_OK;
+}
+
+jot_status jot__jws_parse(const char *token, size_t len, char *buf, jot__jws *out, jot_diag *d)
+{
+    jot_status s = jot__jws_parse_header(token, len, buf, out, d);
+    if (s == JOT_OK && (s = jot__jws_parse_rest(out, d)) != JOT_OK)
+        jot__jdoc_release(&out->hdoc);
+    return s;
 }
 
 jot_status jot__jws_compose(const jot_key *key, jot_alg alg, const char *header, size_t header_len,

@@ -13,6 +13,9 @@
  * token's first signing_input_len bytes; the decoded parts live in the
  * caller's buffer. */
 typedef struct jot__jws {
+    const char *token;    /* the compact token (borrowed) */
+    size_t token_len;
+    const char *payload_b64; /* its payload segment */
     size_t signing_input_len;
     const char *header;   /* decoded protected header, NUL-terminated */
     size_t header_len;
@@ -28,6 +31,13 @@ typedef struct jot__jws {
  * decoded but not parsed. JOT_E_MALFORMED with detail in d; on success
  * release out->hdoc with jot__jdoc_release. */
 jot_status jot__jws_parse(const char *token, size_t len, char *buf, jot__jws *out, jot_diag *d);
+
+/* The same in two steps, for a verifier that must judge the header before
+ * the rest (a "crit" header may announce an unencoded payload, RFC 7797):
+ * _header splits the token and decodes and scans the header (release
+ * out->hdoc on success); _rest decodes the payload and signature. */
+jot_status jot__jws_parse_header(const char *token, size_t len, char *buf, jot__jws *out, jot_diag *d);
+jot_status jot__jws_parse_rest(jot__jws *jws, jot_diag *d);
 
 /* The compact JWS of the given header and payload bytes, signed by key
  * under alg (no check of the header). *out is malloc'ed. */

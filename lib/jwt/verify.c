@@ -189,14 +189,14 @@ static jot_status check_header_types(const jot__jdoc *h, jot_diag *d)
 
 static jot_status check_alg(const jot_verifier *v, const jot__jdoc *h, jot_alg *alg, jot_diag *d)
 {
-    char name[16];
+    char name[64]; /* an alg name is 5 characters, each up to 6 when escaped */
     const jot__jmember *m = jot__jdoc_reg(h, JOT__R_ALG);
     if (!m || m->type != JOT__J_STRING)
         return jot__fail(d, JOT_E_ALG_NOT_ALLOWED, "header \"alg\" is missing or not a string");
     const char *a = member_string(m, name, sizeof name);
     *alg = a ? jot_alg_from_name(a, strlen(a)) : JOT_ALG_UNSET;
     if (*alg == JOT_ALG_UNSET)
-        return jot__fail(d, JOT_E_ALG_NOT_ALLOWED, "algorithm \"%.16s\" is not supported",
+        return jot__fail(d, JOT_E_ALG_NOT_ALLOWED, "algorithm \"%.32s\" is not supported",
                          a ? a : "(too long)");
     if (!(v->algs & JOT_ALG_BIT(*alg)))
         return jot__fail(d, JOT_E_ALG_NOT_ALLOWED, "algorithm %s is not allowed", jot_alg_name(*alg));
@@ -204,16 +204,19 @@ static jot_status check_alg(const jot_verifier *v, const jot__jdoc *h, jot_alg *
 }
 
 /* Try the keys that may serve alg and kid (RFC 7515 4.1.4): with a kid, the
- * keys that carry that kid, and keys that carry none; without, every key
- * that fits. Embedded keys (jwk, jku, x5u, x5c) are never looked at. */
+ * keys that carry that kid (a key that carries none answers any kid only
+ * when it is the verifier's one key); without, every key that fits.
+ * Embedded keys (jwk, jku, x5u, x5c) are never looked at. */
 static jot_status check_signature(const jot_verifier *v, jot_alg alg, const char *token, const jot__jws *jws,
                                   const jot_key **used, jot_diag *d)
 {
     const jot__jmember *kid = jot__jdoc_reg(&jws->hdoc, JOT__R_KID);
     int candidates = 0;
-    for (size_t i = 0; i < jot_keyset_count(v->keys); i++) {
+    size_t nkeys = jot_keyset_count(v->keys);
+    for (size_t i = 0; i < nkeys; i++) {
         const jot_key *k = jot_keyset_get(v->keys, i);
-        if (kid && k->kid && !jot__jstr_equals(kid->value, kid->value_len, kid->value_escaped, k->kid, strlen(k->kid)))
+        if (kid && (k->kid ? !jot__jstr_equals(kid->value, kid->value_len, kid->value_escaped, k->kid, strlen(k->kid))
+                           : nkeys > 1))
             continue;
         if (jot_key_fits(k, alg) != JOT_OK)
             continue;
@@ -352,21 +355,32 @@ jot_status jot_verify(const jot_verifier *v, const char *token, size_t len, jot_
     c->key = NULL;
     c->header_tree = c->payload_tree = NULL;
 
-    jot_status s = jot__jws_parse(token, len, c->buf, &c->jws, d);
+    jot_status s = jot__jws_parse_header(token, len, c->buf, &c->jws, d);
     if (s != JOT_OK) {
         free(c);
         return s;
     }
-    if (!(v->flags & JOT_VERIFY_JWS_ONLY)) {
+    /* A header with "crit" is judged before the payload is even decoded:
+     * RFC 7797's "b64":false announces a payload that is not base64url,
+     * and such a token must be refused for its crit, not as malformed. */
+    int crit = jot__jdoc_reg(&c->jws.hdoc, JOT__R_CRIT) != NULL;
+    if (crit) {
+        s = check_header_types(&c->jws.hdoc, d);
+        if (s == JOT_OK)
+            s = check_alg(v, &c->jws.hdoc, &c->alg, d);
+        if (s == JOT_OK)
+            s = check_crit(&c->jws, d);
+    }
+    if (s == JOT_OK)
+        s = jot__jws_parse_rest(&c->jws, d);
+    if (s == JOT_OK && !(v->flags & JOT_VERIFY_JWS_ONLY)) {
         s = jot__jscan_object(c->jws.payload, c->jws.payload_len, &c->pdoc, d, "payload");
         c->has_pdoc = s == JOT_OK;
     }
-    if (s == JOT_OK)
+    if (s == JOT_OK && !crit)
         s = check_header_types(&c->jws.hdoc, d);
-    if (s == JOT_OK)
+    if (s == JOT_OK && !crit)
         s = check_alg(v, &c->jws.hdoc, &c->alg, d);
-    if (s == JOT_OK)
-        s = check_crit(&c->jws, d);
     const jot_key *key = NULL;
     if (s == JOT_OK)
         s = check_signature(v, c->alg, token, &c->jws, &key, d);

@@ -40,7 +40,6 @@ void jot_claims_free(jot_claims *c)
         jot__jdoc_release(&c->pdoc);
     json_decref(c->header_tree);
     json_decref(c->payload_tree);
-    jot_key_free((jot_key *)(uintptr_t)c->key);
     free(c);
 }
 

@@ -14,7 +14,7 @@ struct jot_claims {
     jot__jdoc pdoc;    /* the claims set's members (unless JWS-only) */
     int has_pdoc;
     jot_alg alg;
-    const jot_key *key; /* a reference, once the signature verified */
+    const jot_key *key; /* borrowed from the verifier, once the signature verified */
     json_t *header_tree;  /* built lazily by the accessors */
     json_t *payload_tree;
     char buf[];        /* JOT__JWS_BUF(token length) bytes */

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jot/jot.h>
 
@@ -47,9 +48,12 @@ static const setting settings[] = {
      "how long `keys rotate` publishes a new key in the JWKS before it signs"},
     {"verify-claims", K_STR, OFF(verify_claims), "name,role", 0, 0,
      "claims that /verify returns as X-Jot-<Claim> headers, besides X-Jot-Sub"},
+    {"verify-cache", K_UINT, OFF(verify_cache), "10000", 0, 10000000,
+     "access tokens /verify remembers as verified (the exact text, until its exp; revocation is still checked"
+     " each time), so that a token presented again costs no signature verification; 0: off"},
     {"tls-cert", K_STR, OFF(tls_cert), NULL, 0, 0, "PEM certificate (chain) file: serve HTTPS"},
     {"tls-key", K_STR, OFF(tls_key), NULL, 0, 0, "PEM private key file for tls-cert"},
-    {"threads", K_UINT, OFF(threads), "4", 1, 256, "HTTP worker threads"},
+    {"threads", K_UINT, OFF(threads), "0", 0, 256, "HTTP worker threads (epoll each); 0: one per CPU core"},
     {"max-connections", K_UINT, OFF(max_connections), "1024", 1, 100000, "simultaneous connections"},
     {"connection-timeout", K_DUR, OFF(connection_timeout), "30s", 1, 3600,
      "idle time after which a connection is closed"},
@@ -59,7 +63,8 @@ static const setting settings[] = {
     {"argon2-memory", K_UINT, OFF(argon2_memory), "19456", 8, 4194304, "argon2id memory in KiB"},
     {"argon2-iterations", K_UINT, OFF(argon2_iterations), "2", 1, 100, "argon2id passes"},
     {"argon2-parallelism", K_UINT, OFF(argon2_parallelism), "1", 1, 64, "argon2id lanes"},
-    {"hash-workers", K_UINT, OFF(hash_workers), "2", 1, 64, "threads that compute password hashes"},
+    {"hash-workers", K_UINT, OFF(hash_workers), "0", 0, 256,
+     "threads that compute password hashes; 0: one per CPU core"},
     {"hash-queue", K_UINT, OFF(hash_queue), "64", 1, 100000,
      "password hashes waiting at most; beyond it logins answer 503"},
     {"login-limit-user", K_UINT, OFF(login_limit_user), "10", 1, 1000000,
@@ -69,6 +74,9 @@ static const setting settings[] = {
     {"login-slow-after", K_UINT, OFF(login_slow_after), "3", 0, 1000000,
      "failed logins per username after which each attempt is delayed (1s, 2s, 4s, 8s)"},
     {"login-window", K_DUR, OFF(login_window), "15m", 1, 7 * DAY, "window in which failed logins are counted"},
+    {"login-track-max", K_UINT, OFF(login_track_max), "100000", 1, 10000000,
+     "usernames (and as many client addresses) with recent failed logins held in memory; beyond it logins of"
+     " new names are answered 429 until older entries leave the window"},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -398,6 +406,18 @@ int jotd_config_resolve(const jotd_config_args *a, jotd_config *c, char *err, si
             goto out;
         }
     }
+    /* 0 means one per core: the HTTP threads never wait on a disk or a
+     * hash, so more of them than cores only adds switching; the hash
+     * workers are CPU-bound by design. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        cores = 1;
+    if (cores > 256)
+        cores = 256;
+    if (c->threads == 0)
+        c->threads = (unsigned)cores;
+    if (c->hash_workers == 0)
+        c->hash_workers = (unsigned)cores;
     if (c->argon2_memory < 8 * c->argon2_parallelism) {
         seterr(err, errlen, "argon2-memory must be at least 8 KiB per lane");
         goto out;

@@ -43,6 +43,7 @@ typedef struct jotd_config {
     int64_t refresh_grace;
     int64_t key_publish_delay;
     char *verify_claims;
+    unsigned verify_cache;
 
     /* Users and passwords. */
     int signup;
@@ -58,6 +59,7 @@ typedef struct jotd_config {
     unsigned login_limit_address;
     unsigned login_slow_after;
     int64_t login_window;
+    unsigned login_track_max;
 } jotd_config;
 
 /* Values given on the command line, collected before resolving. */

@@ -171,6 +171,7 @@ static int serve(const jotd_config *cfg)
         fprintf(stderr, "jotd: %s\n", err);
         return 1;
     }
+    jotd_store_background(store);
     jotd_auth *auth = NULL;
     if (jotd_auth_new(cfg, store, &auth, err, sizeof err) != 0) {
         fprintf(stderr, "jotd: %s\n", err);
@@ -203,10 +204,13 @@ static int serve(const jotd_config *cfg)
     o.tls_key = key;
     o.log_requests = cfg->log_requests;
     jotd_auth_routes(auth, http, &o);
+    /* Request log lines go through the log writer thread from here on. */
+    jotd_log_start();
     int rc = jotd_http_start(http, &o, err, sizeof err);
     free(cert);
     jotd_free_secret(key);
     if (rc != 0) {
+        jotd_log_stop();
         fprintf(stderr, "jotd: %s\n", err);
         jotd_http_free(http);
         jotd_auth_free(auth);
@@ -239,6 +243,7 @@ static int serve(const jotd_config *cfg)
     jotd_auth_free(auth);
     jotd_store_close(store);
     jotd_log("info", "stopped", NULL);
+    jotd_log_stop();
     return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,20 +87,40 @@ void jotd_buf_init(jotd_buf *b)
     b->p = NULL;
     b->len = 0;
     b->cap = 0;
+    b->on_stack = 0;
+}
+
+void jotd_buf_init_stack(jotd_buf *b, char *mem, size_t cap)
+{
+    b->p = mem;
+    b->len = 0;
+    b->cap = cap;
+    b->on_stack = 1;
+    mem[0] = '\0';
 }
 
 void jotd_buf_release(jotd_buf *b)
 {
     if (b->p) {
-        jotd_wipe(b->p, b->cap);
-        free(b->p);
+        /* Only the bytes written can hold anything of ours. */
+        jotd_wipe(b->p, b->len);
+        if (!b->on_stack)
+            free(b->p);
     }
     jotd_buf_init(b);
 }
 
 char *jotd_buf_take(jotd_buf *b)
 {
-    char *p = b->p ? b->p : jotd_xstrdup("");
+    char *p;
+    if (!b->p) {
+        p = jotd_xstrdup("");
+    } else if (b->on_stack) {
+        p = jotd_xstrndup(b->p, b->len);
+        jotd_wipe(b->p, b->len);
+    } else {
+        p = b->p;
+    }
     jotd_buf_init(b);
     return p;
 }
@@ -115,11 +136,14 @@ static void buf_reserve(jotd_buf *b, size_t extra)
     char *p = jotd_xmalloc(cap);
     if (b->p) {
         memcpy(p, b->p, b->len);
+        /* All of it: a formatting that did not fit left bytes past len. */
         jotd_wipe(b->p, b->cap);
-        free(b->p);
+        if (!b->on_stack)
+            free(b->p);
     }
     b->p = p;
     b->cap = cap;
+    b->on_stack = 0;
     b->p[b->len] = '\0';
 }
 
@@ -139,21 +163,23 @@ void jotd_buf_adds(jotd_buf *b, const char *s)
 
 void jotd_buf_printf(jotd_buf *b, const char *fmt, ...)
 {
+    /* Format in place (the text may hold a token: no copy of it is left
+     * elsewhere); when it does not fit, grow and format again. */
+    buf_reserve(b, 0);
     va_list ap;
     va_start(ap, fmt);
-    char small[256];
-    int n = vsnprintf(small, sizeof small, fmt, ap);
+    int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof small) {
-        jotd_buf_add(b, small, (size_t)n);
+    if (n < 0) {
+        b->p[b->len] = '\0';
         return;
     }
-    buf_reserve(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    if ((size_t)n >= b->cap - b->len) {
+        buf_reserve(b, (size_t)n);
+        va_start(ap, fmt);
+        vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     b->len += (size_t)n;
 }
 
@@ -228,39 +254,170 @@ void jotd_buf_json_str(jotd_buf *b, const char *s)
     jotd_buf_json_strn(b, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* The formatted second is kept per thread: a request's log line then costs
+ * one clock read and a few bytes of copying, not a gmtime_r and a
+ * snprintf. */
 void jotd_timestamp(char *out, size_t n)
 {
+    static _Thread_local time_t cached_sec = -1;
+    static _Thread_local char cached[64]; /* "YYYY-MM-DDTHH:MM:SS" */
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L);
+    if (ts.tv_sec != cached_sec) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        cached_sec = ts.tv_sec;
+    }
+    unsigned ms = (unsigned)(ts.tv_nsec / 1000000L);
+    char tail[6] = {'.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10), 'Z', '\0'};
+    snprintf(out, n, "%s%s", cached, tail);
 }
 
-void jotd_log_raw(const char *json, size_t len)
+/* ---- The log writer ----------------------------------------------------
+ *
+ * Until jotd_log_start, every line is one write(2) of its own. After it,
+ * lines are appended to a buffer under a mutex (a memcpy) and a thread of
+ * its own writes them in batches, so that a request thread never waits on
+ * stderr (a file, or a pipe to a slow collector). A batch is a run of whole
+ * lines, so lines never interleave. When the buffer is full, loggers wait
+ * for room: lines are never dropped. */
+
+#define LOG_BUF_CAP (256u * 1024u)
+#define LOG_BATCH_DELAY_NS 2000000L /* let lines gather for 2 ms */
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t more; /* the writer waits here for lines */
+    pthread_cond_t room; /* loggers wait here for space */
+    char *buf;
+    size_t len;
+    int running;
+    int stopping;
+    int writer_idle;
+    pthread_t thread;
+} logw = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0, 0, 0, 0};
+
+static void write_all(const char *p, size_t n)
 {
-    char *line = jotd_xmalloc(len + 1);
-    memcpy(line, json, len);
-    line[len] = '\n';
     size_t off = 0;
-    while (off < len + 1) {
-        ssize_t w = write(STDERR_FILENO, line + off, len + 1 - off);
+    while (off < n) {
+        ssize_t w = write(STDERR_FILENO, p + off, n - off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
             break;
         off += (size_t)w;
     }
-    free(line);
+}
+
+static void *log_writer(void *arg)
+{
+    (void)arg;
+    char *out = jotd_xmalloc(LOG_BUF_CAP);
+    pthread_mutex_lock(&logw.lock);
+    for (;;) {
+        while (logw.len == 0 && !logw.stopping) {
+            logw.writer_idle = 1;
+            pthread_cond_wait(&logw.more, &logw.lock);
+            logw.writer_idle = 0;
+        }
+        if (logw.len == 0)
+            break; /* stopping, and everything is written */
+        if (!logw.stopping && logw.len < LOG_BUF_CAP / 2) {
+            /* One write for many lines. */
+            pthread_mutex_unlock(&logw.lock);
+            struct timespec d = {0, LOG_BATCH_DELAY_NS};
+            nanosleep(&d, NULL);
+            pthread_mutex_lock(&logw.lock);
+        }
+        char *full = logw.buf;
+        size_t n = logw.len;
+        logw.buf = out;
+        logw.len = 0;
+        out = full;
+        pthread_cond_broadcast(&logw.room);
+        pthread_mutex_unlock(&logw.lock);
+        write_all(out, n);
+        pthread_mutex_lock(&logw.lock);
+    }
+    pthread_mutex_unlock(&logw.lock);
+    free(out);
+    return NULL;
+}
+
+void jotd_log_start(void)
+{
+    pthread_mutex_lock(&logw.lock);
+    if (!logw.running) {
+        logw.buf = jotd_xmalloc(LOG_BUF_CAP);
+        logw.len = 0;
+        logw.stopping = 0;
+        if (pthread_create(&logw.thread, NULL, log_writer, NULL) == 0) {
+            logw.running = 1;
+        } else {
+            free(logw.buf);
+            logw.buf = NULL;
+        }
+    }
+    pthread_mutex_unlock(&logw.lock);
+}
+
+void jotd_log_stop(void)
+{
+    pthread_mutex_lock(&logw.lock);
+    if (!logw.running) {
+        pthread_mutex_unlock(&logw.lock);
+        return;
+    }
+    logw.stopping = 1;
+    pthread_cond_signal(&logw.more);
+    pthread_mutex_unlock(&logw.lock);
+    pthread_join(logw.thread, NULL);
+    pthread_mutex_lock(&logw.lock);
+    logw.running = 0;
+    free(logw.buf);
+    logw.buf = NULL;
+    pthread_cond_broadcast(&logw.room);
+    pthread_mutex_unlock(&logw.lock);
+}
+
+void jotd_log_raw(const char *json, size_t len)
+{
+    pthread_mutex_lock(&logw.lock);
+    if (logw.running && !logw.stopping && len + 1 <= LOG_BUF_CAP) {
+        while (logw.running && logw.len + len + 1 > LOG_BUF_CAP)
+            pthread_cond_wait(&logw.room, &logw.lock);
+        if (logw.running) {
+            memcpy(logw.buf + logw.len, json, len);
+            logw.buf[logw.len + len] = '\n';
+            logw.len += len + 1;
+            if (logw.writer_idle)
+                pthread_cond_signal(&logw.more);
+            pthread_mutex_unlock(&logw.lock);
+            return;
+        }
+    }
+    pthread_mutex_unlock(&logw.lock);
+    /* Without the writer (or for a line larger than its buffer): one
+     * write(2) for the line and its newline. */
+    char small[1024];
+    char *line = len + 1 <= sizeof small ? small : jotd_xmalloc(len + 1);
+    memcpy(line, json, len);
+    line[len] = '\n';
+    write_all(line, len + 1);
+    if (line != small)
+        free(line);
 }
 
 void jotd_log(const char *level, const char *msg, ...)
 {
     char ts[40];
     jotd_timestamp(ts, sizeof ts);
+    char stack[512];
     jotd_buf b;
-    jotd_buf_init(&b);
+    jotd_buf_init_stack(&b, stack, sizeof stack);
     jotd_buf_adds(&b, "{\"ts\":");
     jotd_buf_json_str(&b, ts);
     jotd_buf_adds(&b, ",\"level\":");

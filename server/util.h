@@ -40,9 +40,13 @@ typedef struct jotd_buf {
     char *p;
     size_t len;
     size_t cap;
+    int on_stack; /* p is the caller's memory until the first growth */
 } jotd_buf;
 
 void jotd_buf_init(jotd_buf *b);
+/* Start in the caller's memory (cap bytes, cap >= 1), moving to the heap
+ * only when it outgrows it: the common short string costs no allocation. */
+void jotd_buf_init_stack(jotd_buf *b, char *mem, size_t cap);
 /* Wipes the bytes (a buffer may have held a token) and frees them. */
 void jotd_buf_release(jotd_buf *b);
 /* Hand the bytes over to the caller (free with free()); b is empty after. */
@@ -58,11 +62,16 @@ void jotd_buf_json_strn(jotd_buf *b, const char *s, size_t n);
 
 /* Write one JSON log line to stderr: {"ts":...,"level":...,"msg":...,
  * key: value...}. The variadic part is pairs of const char * (key, value)
- * ended by NULL; values are written as JSON strings. One write(2) per line,
- * so lines from several threads never interleave. Never pass a secret. */
+ * ended by NULL; values are written as JSON strings. Lines from several
+ * threads never interleave. Never pass a secret. */
 void jotd_log(const char *level, const char *msg, ...);
 /* Write an already formatted JSON object (without newline) as one line. */
 void jotd_log_raw(const char *json, size_t len);
+/* From jotd_log_start on, lines go through a writer thread in batches (a
+ * request thread never blocks on stderr); jotd_log_stop writes what is left
+ * and joins it. Without them every line is a write(2) of its own. */
+void jotd_log_start(void);
+void jotd_log_stop(void);
 /* An RFC 3339 UTC timestamp with milliseconds into out (at least 32). */
 void jotd_timestamp(char *out, size_t n);
 

@@ -5,10 +5,31 @@
 
 #include "auth/internal.h"
 
-static const char *const route_names[] = {
-    "/signup", "/login",  "/token",   "/token/logout", "/logout", "/revoke", "/.well-known/jwks.json",
-    "/verify", "/healthz", "/metrics", NULL,
+/* Every endpoint, in one table: the metrics name the routes in the order
+ * they are registered. */
+typedef struct route_def {
+    const char *method;
+    const char *path;
+    unsigned bodies;
+    jotd_handler fn;
+} route_def;
+
+#define BOTH (JOTD_BODY_JSON | JOTD_BODY_FORM)
+
+static const route_def routes[] = {
+    {"POST", "/signup", JOTD_BODY_JSON, jotd_h_signup},
+    {"POST", "/login", JOTD_BODY_JSON, jotd_h_login},
+    {"POST", "/token", BOTH, jotd_h_token},
+    {"POST", "/token/logout", BOTH, jotd_h_logout},
+    {"POST", "/logout", BOTH, jotd_h_logout},
+    {"POST", "/revoke", BOTH, jotd_h_revoke},
+    {"GET", "/.well-known/jwks.json", JOTD_BODY_NONE, jotd_h_jwks},
+    {"GET", "/verify", JOTD_BODY_NONE, jotd_h_verify},
+    {"GET", "/healthz", JOTD_BODY_NONE, jotd_h_healthz},
+    {"GET", "/metrics", JOTD_BODY_NONE, jotd_h_metrics},
 };
+
+#define NROUTES (sizeof routes / sizeof routes[0])
 
 static void add_revoked(const char *sid, int64_t revoked_at, void *ctx)
 {
@@ -76,30 +97,33 @@ int jotd_auth_new(const jotd_config *cfg, jotd_store *store, jotd_auth **out, ch
         jotd_auth_free(a);
         return -1;
     }
+    uint64_t seed;
+    jotd_random(&seed, sizeof seed);
     a->throttle = jotd_throttle_new(cfg->login_limit_user, cfg->login_limit_address, cfg->login_slow_after,
-                                    cfg->login_window);
+                                    cfg->login_window, cfg->login_track_max, seed);
     a->pool = jotd_pool_new(cfg->hash_workers, cfg->hash_queue);
     parse_verify_claims(a);
-    jotd_metrics_init(&a->metrics, route_names);
+    const char *names[NROUTES + 1];
+    for (size_t i = 0; i < NROUTES; i++)
+        names[i] = routes[i].path;
+    names[NROUTES] = NULL;
+    jotd_metrics_init(&a->metrics, names);
     *out = a;
     return 0;
 }
 
 void jotd_auth_routes(jotd_auth *a, jotd_http *h, jotd_http_options *o)
 {
-    const unsigned both = JOTD_BODY_JSON | JOTD_BODY_FORM;
-    jotd_http_route(h, "POST", "/signup", JOTD_BODY_JSON, jotd_h_signup, a);
-    jotd_http_route(h, "POST", "/login", JOTD_BODY_JSON, jotd_h_login, a);
-    jotd_http_route(h, "POST", "/token", both, jotd_h_token, a);
-    jotd_http_route(h, "POST", "/token/logout", both, jotd_h_logout, a);
-    jotd_http_route(h, "POST", "/logout", both, jotd_h_logout, a);
-    jotd_http_route(h, "POST", "/revoke", both, jotd_h_revoke, a);
-    jotd_http_route(h, "GET", "/.well-known/jwks.json", JOTD_BODY_NONE, jotd_h_jwks, a);
-    jotd_http_route(h, "GET", "/verify", JOTD_BODY_NONE, jotd_h_verify, a);
-    jotd_http_route(h, "GET", "/healthz", JOTD_BODY_NONE, jotd_h_healthz, a);
-    jotd_http_route(h, "GET", "/metrics", JOTD_BODY_NONE, jotd_h_metrics, a);
+    for (size_t i = 0; i < NROUTES; i++)
+        jotd_http_route(h, routes[i].method, routes[i].path, routes[i].bodies, routes[i].fn, a);
     o->observe = jotd_metrics_observe;
     o->observe_ctx = &a->metrics;
+}
+
+int64_t jotd_touch_slack(const jotd_config *cfg)
+{
+    int64_t s = cfg->refresh_ttl / 10;
+    return s < 3600 ? s : 3600;
 }
 
 void jotd_auth_tick(jotd_auth *a, int64_t now)
@@ -114,7 +138,8 @@ void jotd_auth_tick(jotd_auth *a, int64_t now)
     /* Sealed successors go once the grace window has closed; families go
      * once nothing of them can be used or must be recognised (a late replay
      * of a dead family's token is refused as unknown). Both are indexed. */
-    jotd_store_purge(a->store, now - a->cfg->refresh_grace - 1, now - a->cfg->access_ttl - JOTD_KEY_SLACK);
+    jotd_store_purge(a->store, now - a->cfg->refresh_grace - 1,
+                     now - a->cfg->access_ttl - JOTD_KEY_SLACK - jotd_touch_slack(a->cfg));
     if (now - a->last_purge >= 60) {
         a->last_purge = now;
         jotd_throttle_sweep(a->throttle, now);

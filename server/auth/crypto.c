@@ -3,23 +3,77 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "util.h"
 
-void jotd_random(void *out, size_t n)
+/* Random bytes come from a small per-thread pool refilled from OpenSSL's
+ * DRBG a kilobyte at a time: a refresh needs three identifiers and a nonce,
+ * and one DRBG call per 1 KiB costs far less than four calls. Bytes are
+ * wiped from the pool as they are handed out. */
+#define RANDOM_POOL 1024
+
+static void random_fill(void *out, size_t n)
 {
     if (RAND_bytes(out, (int)n) != 1) {
         jotd_log("fatal", "the random number generator failed", NULL);
         abort();
     }
+}
+
+void jotd_random(void *out, size_t n)
+{
+    static _Thread_local uint8_t pool[RANDOM_POOL];
+    static _Thread_local size_t left;
+    if (n > RANDOM_POOL / 4) {
+        random_fill(out, n);
+        return;
+    }
+    if (left < n) {
+        random_fill(pool, sizeof pool);
+        left = sizeof pool;
+    }
+    uint8_t *p = pool + (sizeof pool - left);
+    memcpy(out, p, n);
+    jotd_wipe(p, n);
+    left -= n;
+}
+
+/* The algorithms, fetched from the provider once (OpenSSL 3 otherwise
+ * looks them up again at every use). */
+static EVP_MD *md_sha256;
+static EVP_CIPHER *cipher_gcm;
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_algorithms(void)
+{
+    md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    cipher_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    if (!md_sha256 || !cipher_gcm) {
+        jotd_log("fatal", "OpenSSL has no SHA-256 or AES-256-GCM", NULL);
+        abort();
+    }
+}
+
+static const EVP_MD *sha256_md(void)
+{
+    pthread_once(&fetch_once, fetch_algorithms);
+    return md_sha256;
+}
+
+static const EVP_CIPHER *gcm_cipher(void)
+{
+    pthread_once(&fetch_once, fetch_algorithms);
+    return cipher_gcm;
 }
 
 void jotd_b64url(const uint8_t *in, size_t n, char *out)
@@ -66,10 +120,69 @@ void jotd_random_uuid(char out[37])
 void jotd_sha256(const void *data, size_t n, uint8_t out[32])
 {
     unsigned int len = 32;
-    if (EVP_Digest(data, n, out, &len, EVP_sha256(), NULL) != 1) {
+    if (EVP_Digest(data, n, out, &len, sha256_md(), NULL) != 1) {
         jotd_log("fatal", "SHA-256 failed", NULL);
         abort();
     }
+}
+
+void jotd_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t n, uint8_t out[32])
+{
+    size_t len = 0;
+    if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, keylen, data, n, out, 32, &len) || len != 32) {
+        jotd_log("fatal", "HMAC-SHA-256 failed", NULL);
+        abort();
+    }
+}
+
+/* Each thread keeps one AES-256-GCM context with the master key's schedule
+ * already expanded; a seal then only sets the nonce. The context is
+ * rebuilt when another key comes (only tests use two), and freed with its
+ * thread. */
+typedef struct seal_state {
+    EVP_CIPHER_CTX *ctx;
+    uint8_t key[JOTD_MASTER_KEY_LEN];
+} seal_state;
+
+static pthread_key_t seal_tls;
+static pthread_once_t seal_once = PTHREAD_ONCE_INIT;
+
+static void seal_state_free(void *p)
+{
+    seal_state *st = p;
+    EVP_CIPHER_CTX_free(st->ctx);
+    jotd_wipe(st->key, sizeof st->key);
+    free(st);
+}
+
+static void seal_tls_init(void)
+{
+    if (pthread_key_create(&seal_tls, seal_state_free) != 0) {
+        jotd_log("fatal", "cannot create thread-local storage", NULL);
+        abort();
+    }
+}
+
+/* This thread's context, keyed with key. NULL on failure. */
+static EVP_CIPHER_CTX *seal_context(const uint8_t key[JOTD_MASTER_KEY_LEN])
+{
+    pthread_once(&seal_once, seal_tls_init);
+    seal_state *st = pthread_getspecific(seal_tls);
+    if (!st) {
+        st = jotd_xcalloc(1, sizeof *st);
+        pthread_setspecific(seal_tls, st);
+    }
+    if (!st->ctx || CRYPTO_memcmp(st->key, key, JOTD_MASTER_KEY_LEN) != 0) {
+        EVP_CIPHER_CTX_free(st->ctx);
+        st->ctx = EVP_CIPHER_CTX_new();
+        if (!st->ctx || EVP_EncryptInit_ex(st->ctx, gcm_cipher(), NULL, key, NULL) != 1) {
+            EVP_CIPHER_CTX_free(st->ctx);
+            st->ctx = NULL;
+            return NULL;
+        }
+        memcpy(st->key, key, JOTD_MASTER_KEY_LEN);
+    }
+    return st->ctx;
 }
 
 void jotd_seal(const uint8_t key[JOTD_MASTER_KEY_LEN], const char *aad, const void *plain, size_t n,
@@ -79,14 +192,13 @@ void jotd_seal(const uint8_t key[JOTD_MASTER_KEY_LEN], const char *aad, const vo
     /* A random 96-bit nonce per message (NIST SP 800-38D 8.2.2): far fewer
      * than 2^32 messages are sealed under one master key. */
     jotd_random(buf, 12);
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    int len = 0, ok = ctx != NULL;
-    ok = ok && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, buf) == 1;
-    ok = ok && EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) == 1;
-    ok = ok && EVP_EncryptUpdate(ctx, buf + 12, &len, plain, (int)n) == 1;
-    ok = ok && EVP_EncryptFinal_ex(ctx, buf + 12 + len, &len) == 1;
-    ok = ok && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, buf + 12 + n) == 1;
-    EVP_CIPHER_CTX_free(ctx);
+    EVP_CIPHER_CTX *seal_ctx = seal_context(key);
+    int len = 0, ok = seal_ctx != NULL;
+    ok = ok && EVP_EncryptInit_ex(seal_ctx, NULL, NULL, NULL, buf) == 1;
+    ok = ok && EVP_EncryptUpdate(seal_ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) == 1;
+    ok = ok && EVP_EncryptUpdate(seal_ctx, buf + 12, &len, plain, (int)n) == 1;
+    ok = ok && EVP_EncryptFinal_ex(seal_ctx, buf + 12 + len, &len) == 1;
+    ok = ok && EVP_CIPHER_CTX_ctrl(seal_ctx, EVP_CTRL_GCM_GET_TAG, 16, buf + 12 + n) == 1;
     if (!ok) {
         jotd_log("fatal", "AES-256-GCM failed", NULL);
         abort();
@@ -107,7 +219,7 @@ int jotd_open(const uint8_t key[JOTD_MASTER_KEY_LEN], const char *aad, const uin
     int len = 0, ok = ctx != NULL;
     uint8_t tag[16];
     memcpy(tag, sealed + 12 + plen, 16);
-    ok = ok && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, sealed) == 1;
+    ok = ok && EVP_DecryptInit_ex(ctx, gcm_cipher(), NULL, key, sealed) == 1;
     ok = ok && EVP_DecryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) == 1;
     ok = ok && EVP_DecryptUpdate(ctx, (unsigned char *)plain, &len, sealed + 12, (int)plen) == 1;
     ok = ok && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag) == 1;

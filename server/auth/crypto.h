@@ -31,6 +31,9 @@ void jotd_random_uuid(char out[37]);
 /* SHA-256 of a string. */
 void jotd_sha256(const void *data, size_t n, uint8_t out[32]);
 
+/* HMAC-SHA-256 (RFC 2104) of data under key. */
+void jotd_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t n, uint8_t out[32]);
+
 /* Seal plaintext with AES-256-GCM under key; aad is authenticated, not
  * encrypted (it binds the ciphertext to its row). *out (free with free())
  * is nonce(12) | ciphertext | tag(16). */

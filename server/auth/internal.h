@@ -47,6 +47,10 @@ int jotd_password_verify(const char *encoded, const char *pw, size_t len);
 /* 1 when encoded was made with other parameters than the configured ones. */
 int jotd_password_needs_rehash(const jotd_config *cfg, const char *encoded);
 
+/* How far a family's recorded last use and newest-token expiry may lag
+ * behind (token.c), in seconds: a tenth of refresh-ttl, at most an hour. */
+int64_t jotd_touch_slack(const jotd_config *cfg);
+
 /* ---- tokens.c ---- */
 /* RFC 9068 access token for user u in family sid; caller frees with
  * jot_free. NULL on failure (logged). */

@@ -127,11 +127,13 @@ static void snap_free(jotd_keysnap *s)
 {
     if (!s)
         return;
+    jotd_vcache_free(s->vcache);
     jot_verifier_free(s->access);
     jot_verifier_free(s->refresh);
     jot_keyset_free(s->published_keys);
     jot_keyset_free(s->refresh_keys);
     jot_key_free(s->signer);
+    jot_key_free(s->refresh_signer);
     free(s->jwks);
     free(s);
 }
@@ -153,6 +155,30 @@ static void jwks_add(jotd_buf *jwks, const char *pub_jwk)
     } else {
         jotd_buf_adds(jwks, pub_jwk);
     }
+}
+
+/* The refresh MAC key of signing key kid (see keys.h), with its kid and
+ * algorithm set. NULL on failure. */
+static jot_key *refresh_key(const uint8_t *master, const char *kid)
+{
+    char label[128];
+    int n = snprintf(label, sizeof label, "jotd refresh+jwt v1 %s", kid);
+    uint8_t secret[32];
+    jotd_hmac_sha256(master, JOTD_MASTER_KEY_LEN, label, (size_t)n, secret);
+    jot_key *k = NULL;
+    jot_status st = jot_key_from_secret(secret, sizeof secret, &k);
+    jotd_wipe(secret, sizeof secret);
+    char rkid[72];
+    snprintf(rkid, sizeof rkid, "r-%s", kid);
+    if (st == JOT_OK)
+        st = jot_key_set_kid(k, rkid);
+    if (st == JOT_OK)
+        st = jot_key_set_alg(k, JOT_HS256);
+    if (st != JOT_OK) {
+        jot_key_free(k);
+        return NULL;
+    }
+    return k;
 }
 
 static const char *const access_required[] = {"sub", "jti", "exp", "iat", "sid"};
@@ -237,8 +263,16 @@ static jotd_keysnap *build(const jotd_keyring_params *p, const jotd_key_row *row
             s->npublished++;
         }
         if (for_refresh) {
-            ok = ok && jot_keyset_add(s->refresh_keys, vk) == JOT_OK;
-            refresh_algs |= algs;
+            jot_key *rk = refresh_key(p->master, row->kid);
+            ok = ok && rk && jot_keyset_add(s->refresh_keys, rk) == JOT_OK &&
+                 jot_keyset_add(s->refresh_keys, vk) == JOT_OK;
+            refresh_algs |= algs | JOT_ALG_BIT(JOT_HS256);
+            if (ok && is_current) {
+                s->refresh_signer = rk;
+                snprintf(s->refresh_kid, sizeof s->refresh_kid, "%s", jot_key_kid(rk));
+                rk = NULL;
+            }
+            jot_key_free(rk);
         }
         jot_key_free(vk);
         jot_free(pub_jwk);
@@ -288,7 +322,7 @@ static jotd_keysnap *build(const jotd_keyring_params *p, const jotd_key_row *row
             ok = 0;
         }
     }
-    if (!ok || !s->signer) {
+    if (!ok || !s->signer || !s->refresh_signer) {
         if (ok)
             snprintf(err, errlen, "no signing key");
         jotd_buf_release(&jwks);
@@ -297,6 +331,11 @@ static jotd_keysnap *build(const jotd_keyring_params *p, const jotd_key_row *row
     }
     s->jwks_len = jwks.len;
     s->jwks = jotd_buf_take(&jwks);
+    if (cfg->verify_cache) {
+        uint64_t seed;
+        jotd_random(&seed, sizeof seed);
+        s->vcache = jotd_vcache_new(cfg->verify_cache, seed);
+    }
     return s;
 }
 

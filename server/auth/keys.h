@@ -14,6 +14,15 @@
  * verifying refresh tokens until those can have expired (retired +
  * session-max); then it is deleted.
  *
+ * Refresh tokens are read by jotd alone (their audience is jotd itself), so
+ * they carry a MAC rather than a signature: HS256 under a key derived from
+ * the master key and the signing key's kid (HMAC-SHA-256(master,
+ * "jotd refresh+jwt v1 " || kid), kid "r-" || kid). It costs a microsecond
+ * where an ES256 verification and signature cost a hundred and thirty, it
+ * lives and dies with its signing key, and like the signing keys it cannot
+ * be had from the store alone. Refresh tokens signed with a signing key
+ * itself (jotd before this scheme) keep verifying while that key does.
+ *
  * Snapshots are immutable and reference counted: a request takes one, uses
  * it without locks, and releases it; a reload builds a new one and swaps it
  * in atomically (libjot's verifiers are immutable and thread-safe).
@@ -28,6 +37,7 @@
 #include <jot/jot.h>
 
 #include "auth/crypto.h"
+#include "auth/vcache.h"
 #include "config.h"
 #include "store/store.h"
 
@@ -37,13 +47,16 @@
 
 typedef struct jotd_keysnap {
     atomic_int refs;
-    jot_key *signer; /* private; signs access and refresh tokens */
+    jot_key *signer; /* private; signs access tokens */
     jot_alg alg;
     char kid[64];
+    jot_key *refresh_signer; /* HS256, derived: signs refresh tokens */
+    char refresh_kid[72];
     jot_keyset *published_keys;
     jot_keyset *refresh_keys;
     jot_verifier *access;  /* typ at+jwt, iss, aud; the revocation hook */
-    jot_verifier *refresh; /* typ refresh+jwt, iss, aud = iss */
+    jot_verifier *refresh; /* typ refresh+jwt, iss, aud = iss; HS256 (and, for older tokens, the signing keys) */
+    jotd_vcache *vcache;   /* access tokens verified with these keys; NULL: off */
     char *jwks;
     size_t jwks_len;
     size_t npublished;

@@ -22,11 +22,11 @@ static int refresh_family(jotd_auth *a, const jotd_keysnap *ks, const char *toke
     jot_claims *c = NULL;
     if (jot_verify(ks->refresh, token, len, &c, NULL) != JOT_OK)
         return -1;
-    const char *jti = NULL;
+    const char *jti = NULL, *fam = NULL;
     int found = -1;
-    if (jot_claims_string(c, "jti", &jti, NULL) == JOT_OK) {
+    if (jot_claims_string(c, "jti", &jti, NULL) == JOT_OK && jot_claims_string(c, "sid", &fam, NULL) == JOT_OK) {
         jotd_refresh_info info;
-        if (jotd_store_refresh_get(a->store, jti, &info) == JOTD_STORE_OK) {
+        if (jotd_store_refresh_get(a->store, fam, jti, &info) == JOTD_STORE_OK) {
             uint8_t hash[32];
             jotd_sha256(token, len, hash);
             if (jotd_ct_equal(hash, info.hash, sizeof hash)) {
@@ -68,13 +68,12 @@ void jotd_h_logout(jotd_req *r, void *ctx)
         jotd_resp_error(r, 400, "invalid_request", "refresh_token must be a string");
         return;
     }
-    if (!refresh) {
+    /* A logout through the cookie needs no X-Requested-With (the contract
+     * asks it of the refresh only): a forged cross-site logout could only
+     * end a session, never obtain one, and SameSite=Strict already keeps
+     * browsers from sending the cookie on a cross-site request. */
+    if (!refresh)
         refresh = jotd_req_cookie(r, JOTD_COOKIE);
-        if (refresh && !bearer && !jotd_req_header(r, "X-Requested-With")) {
-            jotd_resp_error(r, 400, "invalid_request", "a logout through the cookie needs the X-Requested-With header");
-            return;
-        }
-    }
     if (!bearer && (!refresh || !*refresh)) {
         jotd_resp_error(r, 400, "invalid_request", "give a Bearer access token, refresh_token, or the jot_refresh cookie");
         return;

@@ -20,17 +20,16 @@ void jotd_metrics_inc(atomic_ulong *counter)
     atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
 }
 
-void jotd_metrics_observe(const char *route, unsigned status, double seconds, void *ctx)
+void jotd_metrics_observe(int route, unsigned status, double seconds, void *ctx)
 {
     jotd_metrics *m = ctx;
-    jotd_route_metrics *rm = NULL;
-    for (size_t i = 0; i < JOTD_METRIC_ROUTES && m->routes[i].route; i++) {
-        rm = &m->routes[i];
-        if (strcmp(rm->route, route) == 0)
-            break;
-    }
-    if (!rm)
-        return;
+    /* The routes are named in the order they were registered, then
+     * "unmatched" (jotd_metrics_init). */
+    size_t last = 0;
+    while (last + 1 < JOTD_METRIC_ROUTES && m->routes[last + 1].route)
+        last++;
+    size_t i = route >= 0 && (size_t)route < last ? (size_t)route : last;
+    jotd_route_metrics *rm = &m->routes[i];
     unsigned cls = status / 100;
     atomic_fetch_add_explicit(&rm->status[cls <= 5 ? cls : 0], 1, memory_order_relaxed);
     size_t b = 0;
@@ -38,7 +37,6 @@ void jotd_metrics_observe(const char *route, unsigned status, double seconds, vo
         b++;
     atomic_fetch_add_explicit(&rm->bucket[b], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&rm->sum_us, (unsigned long)(seconds * 1e6), memory_order_relaxed);
-    atomic_fetch_add_explicit(&rm->count, 1, memory_order_relaxed);
 }
 
 static unsigned long get(const atomic_ulong *c)
@@ -77,6 +75,9 @@ void jotd_metrics_render(const jotd_metrics *m, const jotd_metrics_gauges *g, jo
     jotd_buf_printf(o, "jotd_refresh_reuse_detected_total %lu\n", get(&m->refreshes[JOTD_REFRESH_REUSE]));
     family(o, "jotd_verify_total", "counter", "GET /verify results.");
     labelled(o, "jotd_verify_total", "result", verify, m->verify, JOTD_VERIFY_N);
+    family(o, "jotd_verify_cache_hits_total", "counter",
+           "GET /verify answers for a token found in the cache of verified tokens (no signature verification).");
+    jotd_buf_printf(o, "jotd_verify_cache_hits_total %lu\n", get(&m->verify_cache_hits));
     family(o, "jotd_family_revocations_total", "counter", "Refresh families revoked, by cause.");
     labelled(o, "jotd_family_revocations_total", "reason", revoke, m->revocations, JOTD_REVOKE_N);
 
@@ -111,7 +112,9 @@ void jotd_metrics_render(const jotd_metrics *m, const jotd_metrics_gauges *g, jo
                         cum);
         jotd_buf_printf(o, "jotd_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", rm->route,
                         (double)get(&rm->sum_us) / 1e6);
-        jotd_buf_printf(o, "jotd_http_request_duration_seconds_count{route=\"%s\"} %lu\n", rm->route,
-                        get(&rm->count));
+        /* The buckets are read one by one while requests go on: the count
+         * is the +Inf bucket as read, so that the two agree as the format
+         * requires (a separately read counter could be ahead of it). */
+        jotd_buf_printf(o, "jotd_http_request_duration_seconds_count{route=\"%s\"} %lu\n", rm->route, cum);
     }
 }

@@ -25,7 +25,6 @@ typedef struct jotd_route_metrics {
     atomic_ulong status[6]; /* 0: no response, 1xx..5xx */
     atomic_ulong bucket[JOTD_METRIC_BUCKETS + 1];
     atomic_ulong sum_us;
-    atomic_ulong count;
 } jotd_route_metrics;
 
 typedef struct jotd_metrics {
@@ -34,15 +33,18 @@ typedef struct jotd_metrics {
     atomic_ulong refreshes[JOTD_REFRESH_N];
     atomic_ulong verify[JOTD_VERIFY_N];
     atomic_ulong revocations[JOTD_REVOKE_N];
+    atomic_ulong verify_cache_hits;
     jotd_route_metrics routes[JOTD_METRIC_ROUTES];
 } jotd_metrics;
 
 /* Zero everything and name the routes (static strings, NULL-terminated
- * list); requests to other paths count as "unmatched". */
+ * list, in the order the HTTP layer numbers them); requests to other paths
+ * count as "unmatched". */
 void jotd_metrics_init(jotd_metrics *m, const char *const *routes);
 void jotd_metrics_inc(atomic_ulong *counter);
-/* The observer for the HTTP layer (jotd_http_options.observe). */
-void jotd_metrics_observe(const char *route, unsigned status, double seconds, void *ctx);
+/* The observer for the HTTP layer (jotd_http_options.observe): route is
+ * the index of the route, or -1. */
+void jotd_metrics_observe(int route, unsigned status, double seconds, void *ctx);
 
 typedef struct jotd_metrics_gauges {
     unsigned hash_queue;

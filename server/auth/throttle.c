@@ -7,9 +7,10 @@
 
 #include "util.h"
 
-/* Bound on tracked names per table: beyond it new names are refused (fail
- * closed) until the sweep frees room. */
-#define MAX_ENTRIES 100000
+/* The tables are bounded (max_entries names each): beyond it new names are
+ * refused (fail closed) until the sweep frees room. Only names with failures
+ * (or attempts in flight) are kept, so that filling the table costs an
+ * attacker one argon2id verification per name, not one cheap request. */
 #define NBUCKETS 4096
 #define MAX_DELAY_MS 8000u
 
@@ -34,11 +35,13 @@ struct jotd_throttle {
     unsigned addr_limit;
     unsigned slow_after;
     int64_t window;
+    size_t max_entries;
+    uint64_t seed; /* keys the bucket hash: names are chosen by clients */
 };
 
-static size_t bucket(const char *s)
+static size_t bucket(const jotd_throttle *t, const char *s)
 {
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = 1469598103934665603ull ^ t->seed;
     for (; *s; s++) {
         /* Usernames are compared case-insensitively, like the store. */
         unsigned char c = (unsigned char)*s;
@@ -52,7 +55,7 @@ static size_t bucket(const char *s)
 
 static entry *lookup(jotd_throttle *t, table *tb, const char *key, int64_t now, int create)
 {
-    size_t k = bucket(key);
+    size_t k = bucket(t, key);
     for (entry *e = tb->b[k]; e; e = e->next) {
         if (jotd_strcaseeq(e->key, key)) {
             if (now - e->window_start >= t->window) {
@@ -62,7 +65,7 @@ static entry *lookup(jotd_throttle *t, table *tb, const char *key, int64_t now, 
             return e;
         }
     }
-    if (!create || tb->count >= MAX_ENTRIES)
+    if (!create || tb->count >= t->max_entries)
         return NULL;
     size_t len = strlen(key);
     entry *e = jotd_xcalloc(1, sizeof *e + len + 1);
@@ -74,9 +77,27 @@ static entry *lookup(jotd_throttle *t, table *tb, const char *key, int64_t now, 
     return e;
 }
 
-jotd_throttle *jotd_throttle_new(unsigned user_limit, unsigned addr_limit, unsigned slow_after, int64_t window)
+/* Drop an entry that holds nothing worth remembering (no failure, no
+ * attempt in flight): successful and cancelled attempts must not fill the
+ * table. */
+static void forget(jotd_throttle *t, table *tb, entry *e)
+{
+    for (entry **pp = &tb->b[bucket(t, e->key)]; *pp; pp = &(*pp)->next) {
+        if (*pp == e) {
+            *pp = e->next;
+            free(e);
+            tb->count--;
+            return;
+        }
+    }
+}
+
+jotd_throttle *jotd_throttle_new(unsigned user_limit, unsigned addr_limit, unsigned slow_after, int64_t window,
+                                 size_t max_entries, uint64_t seed)
 {
     jotd_throttle *t = jotd_xcalloc(1, sizeof *t);
+    t->max_entries = max_entries;
+    t->seed = seed;
     pthread_mutex_init(&t->lock, NULL);
     t->user_limit = user_limit;
     t->addr_limit = addr_limit;
@@ -147,8 +168,12 @@ int jotd_throttle_begin(jotd_throttle *t, const char *user, const char *addr, in
     }
     u->inflight++;
     a->inflight++;
-    if (nu >= t->slow_after) {
-        unsigned shift = nu - t->slow_after;
+    /* The limit counts attempts in flight as failures (so that parallel
+     * guesses cannot slip past it), but the slow-down counts failures
+     * only: a user logging in from several tabs at once has failed
+     * nothing and waits for nothing. */
+    if (u->failures >= t->slow_after) {
+        unsigned shift = u->failures - t->slow_after;
         *delay_ms = shift >= 4 ? MAX_DELAY_MS : 1000u << shift;
     }
     pthread_mutex_unlock(&t->lock);
@@ -169,6 +194,8 @@ void jotd_throttle_end(jotd_throttle *t, const char *user, const char *addr, int
             u->failures = 0;
         else if (failed)
             u->failures++;
+        if (u->failures == 0 && u->inflight == 0)
+            forget(t, &t->users, u);
     }
     if (a) {
         if (a->inflight)
@@ -177,6 +204,8 @@ void jotd_throttle_end(jotd_throttle *t, const char *user, const char *addr, int
          * let an address reset its count of failures against others. */
         if (failed)
             a->failures++;
+        if (a->failures == 0 && a->inflight == 0)
+            forget(t, &t->addrs, a);
     }
     pthread_mutex_unlock(&t->lock);
 }

@@ -4,9 +4,10 @@
  * (OAuth 2.0 Security BCP, RFC 9700 4.14.2).
  *
  * Every use spends the presented refresh token and issues its successor in
- * the same family; the spend is a compare-and-set in the same transaction as
- * the successor's insertion, so two requests racing with one token cannot
- * both mint a successor. A spent token presented again means that two
+ * the same family, in one write transaction that reads the token's row,
+ * spends it with a compare-and-set and inserts the successor
+ * (jotd_store_refresh_exchange): two requests racing with one token are
+ * serialised by it, and the second finds the token spent. A spent token presented again means that two
  * parties hold it, so the whole family is revoked - except within the grace
  * window (refresh-grace), and only for the immediate predecessor of the
  * family's current token: then the answer is that same current token again,
@@ -80,45 +81,93 @@ static int grace(jotd_auth *a, jotd_req *r, const jotd_keysnap *ks, const jotd_r
     return 0;
 }
 
+/* The exchange's decision, taken inside the store's transaction (store.h):
+ * spend the token and mint its successor only when the row is the exact
+ * token issued, active, unexpired, and its family alive. Everything else is
+ * answered after the transaction, from the row read. */
+typedef struct exchange {
+    jotd_auth *a;
+    const jotd_keysnap *ks;
+    uint8_t hash[32]; /* of the token presented */
+    int64_t now;
+    char *succ_tok;   /* minted successor (jot_free) */
+    int64_t succ_exp;
+    uint8_t *sealed;  /* its sealed copy for the grace window */
+    int mint_failed;
+} exchange;
+
+static int decide(const jotd_refresh_info *info, jotd_successor *succ, void *ctx)
+{
+    exchange *x = ctx;
+    const jotd_config *cfg = x->a->cfg;
+    if (!jotd_ct_equal(info->hash, x->hash, sizeof x->hash) || info->family_revoked_at ||
+        x->now >= info->family_expires_at || info->state != JOTD_REFRESH_ACTIVE || x->now >= info->expires_at)
+        return 0;
+    jotd_random_id(succ->row.jti);
+    succ->row.issued_at = x->now;
+    succ->row.expires_at = x->now + cfg->refresh_ttl < info->family_expires_at ? x->now + cfg->refresh_ttl
+                                                                               : info->family_expires_at;
+    x->succ_exp = succ->row.expires_at;
+    x->succ_tok = jotd_mint_refresh(x->a, x->ks, info->user.id, info->family_id, succ->row.jti, x->now,
+                                    succ->row.expires_at);
+    if (!x->succ_tok) {
+        x->mint_failed = 1;
+        return 0;
+    }
+    jotd_sha256(x->succ_tok, strlen(x->succ_tok), succ->row.hash);
+    if (cfg->refresh_grace > 0) {
+        char aad[96];
+        size_t sealed_len = 0;
+        successor_aad(info->jti, aad, sizeof aad);
+        jotd_seal(x->a->master, aad, x->succ_tok, strlen(x->succ_tok), &x->sealed, &sealed_len);
+        succ->sealed = x->sealed;
+        succ->sealed_len = sealed_len;
+        succ->sealed_until = x->now + cfg->refresh_grace + 1;
+    }
+    /* The family's row (last use, expiry of its newest token) is rewritten
+     * only when it lags by more than the touch slack: most rotations then
+     * write one b-tree page, not three. The purge allows for the lag
+     * (jotd_auth_tick). */
+    succ->touch_family = succ->row.expires_at - info->family_refresh_expires_at > jotd_touch_slack(cfg);
+    return 1;
+}
+
 static void rotate(jotd_auth *a, jotd_req *r, const jotd_keysnap *ks, const char *token, size_t token_len,
-                   const char *jti, int cookie)
+                   const char *sid, const char *jti, int cookie)
 {
     const jotd_config *cfg = a->cfg;
-    int64_t now = jotd_now();
-    uint8_t hash[32];
-    jotd_sha256(token, token_len, hash);
+    exchange x;
+    memset(&x, 0, sizeof x);
+    x.a = a;
+    x.ks = ks;
+    x.now = jotd_now();
+    jotd_sha256(token, token_len, x.hash);
+    int64_t now = x.now;
     jotd_refresh_info info;
-    jotd_store_rc rc = jotd_store_refresh_get(a->store, jti, &info);
+    int rotated = 0;
+    jotd_store_rc rc = jotd_store_refresh_exchange(a->store, sid, jti, now, decide, &x, &info, &rotated);
     if (rc == JOTD_STORE_NOT_FOUND) {
         invalid_grant(a, r, cookie, "unknown refresh token");
-        goto out;
-    }
-    if (rc != JOTD_STORE_OK) {
+    } else if (rc != JOTD_STORE_OK) {
         unavailable(r);
-        goto out;
-    }
-    /* Only the exact token text that was issued: the row keeps its hash. */
-    if (!jotd_ct_equal(info.hash, hash, sizeof hash)) {
+    } else if (rotated) {
+        if (respond(a, r, ks, &info, x.succ_tok, x.succ_exp, cookie, now) == 0) {
+            jotd_metrics_inc(&a->metrics.refreshes[JOTD_REFRESH_ROTATED]);
+            jotd_req_note(r, "refresh");
+        }
+    } else if (x.mint_failed) {
+        jotd_resp_error(r, 500, "server_error", "cannot sign tokens");
+    } else if (!jotd_ct_equal(info.hash, x.hash, sizeof x.hash)) {
+        /* Only the exact token text that was issued: the row keeps its
+         * hash. */
         invalid_grant(a, r, cookie, "unknown refresh token");
-        goto out;
-    }
-    for (int attempt = 0; attempt < 3; attempt++) {
-        if (info.family_revoked_at) {
-            invalid_grant(a, r, cookie, "the session was revoked; log in again");
-            goto out;
-        }
-        if (now >= info.family_expires_at) {
-            invalid_grant(a, r, cookie, "the session has reached its maximum age; log in again");
-            goto out;
-        }
-        if (info.state == JOTD_REFRESH_REVOKED) {
-            invalid_grant(a, r, cookie, "the session was revoked; log in again");
-            goto out;
-        }
-        if (info.state == JOTD_REFRESH_SPENT) {
-            if (cfg->refresh_grace > 0 && now - info.spent_at <= cfg->refresh_grace && info.successor_active &&
-                info.successor_sealed && grace(a, r, ks, &info, cookie, now) == 0)
-                goto out;
+    } else if (info.family_revoked_at || info.state == JOTD_REFRESH_REVOKED) {
+        invalid_grant(a, r, cookie, "the session was revoked; log in again");
+    } else if (now >= info.family_expires_at) {
+        invalid_grant(a, r, cookie, "the session has reached its maximum age; log in again");
+    } else if (info.state == JOTD_REFRESH_SPENT) {
+        if (!(cfg->refresh_grace > 0 && now - info.spent_at <= cfg->refresh_grace && info.successor_active &&
+              info.successor_sealed && grace(a, r, ks, &info, cookie, now) == 0)) {
             /* Reuse: two parties hold this token, and one is not its
              * owner. Revoke the family, and with it every access token
              * issued under it. */
@@ -128,62 +177,12 @@ static void rotate(jotd_auth *a, jotd_req *r, const jotd_keysnap *ks, const char
             if (cookie)
                 jotd_clear_cookie(r);
             jotd_resp_error(r, 401, "invalid_grant", "refresh token reuse detected; the session is revoked");
-            goto out;
         }
-        if (now >= info.expires_at) {
-            invalid_grant(a, r, cookie, "the refresh token has expired");
-            goto out;
-        }
-        /* Active: mint the successor, then spend with a compare-and-set. */
-        jotd_refresh_new succ;
-        memset(&succ, 0, sizeof succ);
-        jotd_random_id(succ.jti);
-        succ.issued_at = now;
-        succ.expires_at = now + cfg->refresh_ttl < info.family_expires_at ? now + cfg->refresh_ttl
-                                                                          : info.family_expires_at;
-        char *succ_tok = jotd_mint_refresh(a, ks, info.user.id, info.family_id, succ.jti, now, succ.expires_at);
-        if (!succ_tok) {
-            jotd_resp_error(r, 500, "server_error", "cannot sign tokens");
-            goto out;
-        }
-        jotd_sha256(succ_tok, strlen(succ_tok), succ.hash);
-        uint8_t *sealed = NULL;
-        size_t sealed_len = 0;
-        if (cfg->refresh_grace > 0) {
-            char aad[96];
-            successor_aad(info.jti, aad, sizeof aad);
-            jotd_seal(a->master, aad, succ_tok, strlen(succ_tok), &sealed, &sealed_len);
-        }
-        rc = jotd_store_refresh_rotate(a->store, info.jti, info.family_id, now, &succ, sealed, sealed_len);
-        free(sealed);
-        if (rc == JOTD_STORE_OK) {
-            if (respond(a, r, ks, &info, succ_tok, succ.expires_at, cookie, now) == 0) {
-                jotd_metrics_inc(&a->metrics.refreshes[JOTD_REFRESH_ROTATED]);
-                jotd_req_note(r, "refresh");
-            }
-            jot_free(succ_tok);
-            goto out;
-        }
-        jot_free(succ_tok);
-        if (rc != JOTD_STORE_CONFLICT) {
-            unavailable(r);
-            goto out;
-        }
-        /* Lost the race to another request with the same token: read the
-         * row again; it is spent now, so this becomes the grace or the
-         * reuse path. */
-        jotd_refresh_info_release(&info);
-        rc = jotd_store_refresh_get(a->store, jti, &info);
-        if (rc != JOTD_STORE_OK) {
-            if (rc == JOTD_STORE_NOT_FOUND)
-                invalid_grant(a, r, cookie, "unknown refresh token");
-            else
-                unavailable(r);
-            goto out;
-        }
+    } else {
+        invalid_grant(a, r, cookie, "the refresh token has expired");
     }
-    unavailable(r);
-out:
+    jot_free(x.succ_tok);
+    free(x.sealed);
     jotd_refresh_info_release(&info);
 }
 
@@ -236,11 +235,11 @@ void jotd_h_token(jotd_req *r, void *ctx)
         snprintf(why, sizeof why, "the refresh token is not valid: %s", jot_status_code(st));
         invalid_grant(a, r, cookie, why);
     } else {
-        const char *jti = NULL;
-        if (jot_claims_string(c, "jti", &jti, NULL) != JOT_OK)
-            invalid_grant(a, r, cookie, "the refresh token has no jti");
+        const char *jti = NULL, *sid = NULL;
+        if (jot_claims_string(c, "jti", &jti, NULL) != JOT_OK || jot_claims_string(c, "sid", &sid, NULL) != JOT_OK)
+            invalid_grant(a, r, cookie, "the refresh token has no jti or sid");
         else
-            rotate(a, r, ks, token, len, jti, cookie);
+            rotate(a, r, ks, token, len, sid, jti, cookie);
     }
     jot_claims_free(c);
     jotd_keysnap_release(ks);

@@ -5,17 +5,19 @@
  * iss, exp, aud, sub, client_id, iat, jti (2.2), plus sid (the refresh
  * family: the login), and the user's role and name. Refresh tokens are JWTs
  * of typ "refresh+jwt" whose audience is jotd itself, so neither kind can be
- * taken for the other (RFC 8725 3.11, 3.12).
+ * taken for the other (RFC 8725 3.11, 3.12); jotd alone reads them, so they
+ * carry a MAC (HS256 under a key derived from the master key, keys.h)
+ * rather than a signature.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "auth/internal.h"
 
-static char *sign(const jotd_keysnap *ks, jot_builder *b)
+static char *sign(const jot_key *key, jot_alg alg, jot_builder *b)
 {
     char *out = NULL;
-    jot_status st = jot_builder_sign(b, ks->signer, ks->alg, &out);
+    jot_status st = jot_builder_sign(b, key, alg, &out);
     if (st != JOT_OK) {
         jotd_log("error", "cannot sign a token", "detail", jot_strerror(st), NULL);
         return NULL;
@@ -56,7 +58,7 @@ char *jotd_mint_access(const jotd_auth *a, const jotd_keysnap *ks, const jotd_us
         st = jot_builder_set_string(b, "name", u->username);
     char *tok = NULL;
     if (st == JOT_OK)
-        tok = sign(ks, b);
+        tok = sign(ks->signer, ks->alg, b);
     else
         jotd_log("error", "cannot build an access token", "detail", jot_strerror(st), NULL);
     jot_builder_free(b);
@@ -71,7 +73,7 @@ char *jotd_mint_refresh(const jotd_auth *a, const jotd_keysnap *ks, const char *
         return NULL;
     jot_status st = jot_builder_header_string(b, "typ", "refresh+jwt");
     if (st == JOT_OK)
-        st = jot_builder_header_string(b, "kid", ks->kid);
+        st = jot_builder_header_string(b, "kid", ks->refresh_kid);
     if (st == JOT_OK)
         st = jot_builder_set_string(b, "iss", a->cfg->issuer);
     if (st == JOT_OK)
@@ -88,7 +90,7 @@ char *jotd_mint_refresh(const jotd_auth *a, const jotd_keysnap *ks, const char *
         st = jot_builder_set_string(b, "sid", sid);
     char *tok = NULL;
     if (st == JOT_OK)
-        tok = sign(ks, b);
+        tok = sign(ks->refresh_signer, JOT_HS256, b);
     else
         jotd_log("error", "cannot build a refresh token", "detail", jot_strerror(st), NULL);
     jot_builder_free(b);
@@ -98,8 +100,10 @@ char *jotd_mint_refresh(const jotd_auth *a, const jotd_keysnap *ks, const char *
 void jotd_token_response(jotd_auth *a, jotd_req *r, const char *access, const char *refresh, int64_t refresh_exp,
                          int in_body, int64_t now)
 {
+    /* Room for the usual tokens on the stack: no allocation, no growth. */
+    char stack[2048], cstack[1024];
     jotd_buf b;
-    jotd_buf_init(&b);
+    jotd_buf_init_stack(&b, stack, sizeof stack);
     jotd_buf_adds(&b, "{\"access_token\":");
     jotd_buf_json_str(&b, access);
     jotd_buf_printf(&b, ",\"token_type\":\"Bearer\",\"expires_in\":%lld", (long long)a->cfg->access_ttl);
@@ -113,7 +117,7 @@ void jotd_token_response(jotd_auth *a, jotd_req *r, const char *access, const ch
          * cross-site request (SameSite=Strict, RFC 6265bis), and only
          * to the refresh endpoint and below (Path=/token). */
         jotd_buf c;
-        jotd_buf_init(&c);
+        jotd_buf_init_stack(&c, cstack, sizeof cstack);
         jotd_buf_printf(&c, "%s=%s; Path=%s; Max-Age=%lld; HttpOnly; Secure; SameSite=Strict", JOTD_COOKIE,
                         refresh, JOTD_COOKIE_PATH, (long long)(refresh_exp - now));
         jotd_resp_header(r, "Set-Cookie", c.p);

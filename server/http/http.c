@@ -21,6 +21,7 @@
 #define MAX_RESP_HEADERS 16
 #define MAX_HEADER_BYTES (16u * 1024u)
 #define LOG_PATH_MAX 200
+#define UNMATCHED_PATH_MAX 48
 
 typedef struct route {
     char *method;
@@ -57,8 +58,7 @@ struct jotd_req {
     char *path;
     char client[INET6_ADDRSTRLEN];
 
-    char *body;
-    size_t body_len;
+    jotd_buf body;
     int body_seen;
     int too_large;
     jotd_params params;
@@ -68,14 +68,26 @@ struct jotd_req {
     int queued;
     int suspended;
     unsigned status;
-    char *ctype;
-    char *rbody;
+    const char *ctype;
+    char *rbody; /* the data[] of a wiped_body, handed to libmicrohttpd */
     size_t rlen;
-    char *hname[MAX_RESP_HEADERS];
-    char *hvalue[MAX_RESP_HEADERS];
+    jotd_shared_resp *shared;
+    const char *hname[MAX_RESP_HEADERS];
+    const char *hvalue[MAX_RESP_HEADERS];
     size_t nheaders;
     double seconds;
     const char *note;
+
+    /* Header names and values are copied here (or, beyond it, to the
+     * heap); it is wiped at the end, as Set-Cookie values hold tokens. */
+    size_t arena_used;
+    char arena[1024];
+};
+
+struct jotd_shared_resp {
+    struct MHD_Response *resp;
+    unsigned status;
+    atomic_uint refs;
 };
 
 /* ---- Routing ---------------------------------------------------------- */
@@ -122,50 +134,6 @@ static const route *find_route(const jotd_http *h, const char *method, const cha
 
 /* ---- Responses -------------------------------------------------------- */
 
-void jotd_resp_header(jotd_req *r, const char *name, const char *value)
-{
-    if (r->nheaders >= MAX_RESP_HEADERS)
-        return;
-    r->hname[r->nheaders] = jotd_xstrdup(name);
-    r->hvalue[r->nheaders] = jotd_xstrdup(value);
-    r->nheaders++;
-}
-
-void jotd_resp_body(jotd_req *r, unsigned status, const char *content_type, const char *body, size_t len)
-{
-    if (r->have_response)
-        return;
-    r->status = status;
-    r->ctype = content_type ? jotd_xstrdup(content_type) : NULL;
-    r->rbody = jotd_xstrndup(body ? body : "", body ? len : 0);
-    r->rlen = body ? len : 0;
-    r->seconds = (double)(jotd_mono_ns() - r->t0) / 1e9;
-    r->have_response = 1;
-}
-
-void jotd_resp_json(jotd_req *r, unsigned status, const char *json)
-{
-    jotd_resp_body(r, status, "application/json", json, strlen(json));
-}
-
-void jotd_resp_error(jotd_req *r, unsigned status, const char *code, const char *description)
-{
-    jotd_buf b;
-    jotd_buf_init(&b);
-    jotd_buf_adds(&b, "{\"error\":");
-    jotd_buf_json_str(&b, code);
-    jotd_buf_adds(&b, ",\"error_description\":");
-    jotd_buf_json_str(&b, description);
-    jotd_buf_adds(&b, "}");
-    jotd_resp_json(r, status, b.p);
-    jotd_buf_release(&b);
-}
-
-void jotd_req_note(jotd_req *r, const char *event)
-{
-    r->note = event;
-}
-
 /* A response body that is wiped when libmicrohttpd lets it go (it may hold
  * tokens). */
 typedef struct wiped_body {
@@ -180,6 +148,76 @@ static void free_wiped(void *cls)
     free(w);
 }
 
+/* A copy of s in the request's arena, or on the heap when it is full. */
+static const char *req_strdup(jotd_req *r, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    if (n <= sizeof r->arena - r->arena_used) {
+        char *p = r->arena + r->arena_used;
+        memcpy(p, s, n);
+        r->arena_used += n;
+        return p;
+    }
+    return jotd_xstrdup(s);
+}
+
+static int in_arena(const jotd_req *r, const char *p)
+{
+    return p >= r->arena && p < r->arena + sizeof r->arena;
+}
+
+void jotd_resp_header(jotd_req *r, const char *name, const char *value)
+{
+    if (r->nheaders >= MAX_RESP_HEADERS)
+        return;
+    r->hname[r->nheaders] = req_strdup(r, name);
+    r->hvalue[r->nheaders] = req_strdup(r, value);
+    r->nheaders++;
+}
+
+void jotd_resp_body(jotd_req *r, unsigned status, const char *content_type, const char *body, size_t len)
+{
+    if (r->have_response)
+        return;
+    if (!body)
+        len = 0;
+    r->status = status;
+    r->ctype = content_type;
+    wiped_body *w = jotd_xmalloc(sizeof *w + len + 1);
+    w->n = len;
+    if (len)
+        memcpy(w->data, body, len);
+    w->data[len] = '\0';
+    r->rbody = w->data;
+    r->rlen = len;
+    r->seconds = (double)(jotd_mono_ns() - r->t0) / 1e9;
+    r->have_response = 1;
+}
+
+void jotd_resp_json(jotd_req *r, unsigned status, const char *json)
+{
+    jotd_resp_body(r, status, "application/json", json, strlen(json));
+}
+
+void jotd_resp_error(jotd_req *r, unsigned status, const char *code, const char *description)
+{
+    char stack[256];
+    jotd_buf b;
+    jotd_buf_init_stack(&b, stack, sizeof stack);
+    jotd_buf_adds(&b, "{\"error\":");
+    jotd_buf_json_str(&b, code);
+    jotd_buf_adds(&b, ",\"error_description\":");
+    jotd_buf_json_str(&b, description);
+    jotd_buf_adds(&b, "}");
+    jotd_resp_json(r, status, b.p);
+    jotd_buf_release(&b);
+}
+
+void jotd_req_note(jotd_req *r, const char *event)
+{
+    r->note = event;
+}
+
 static int has_header(const jotd_req *r, const char *name)
 {
     for (size_t i = 0; i < r->nheaders; i++)
@@ -188,27 +226,76 @@ static int has_header(const jotd_req *r, const char *name)
     return 0;
 }
 
-static enum MHD_Result queue(jotd_req *r)
+/* The headers every response carries. RFC 6749 5.1: responses carrying
+ * tokens must not be cached; nothing else jotd says benefits from caching
+ * except the JWKS, which sets its own Cache-Control. */
+static void common_headers(struct MHD_Response *resp, int cacheable)
 {
-    wiped_body *w = jotd_xmalloc(sizeof *w + r->rlen + 1);
-    w->n = r->rlen;
-    memcpy(w->data, r->rbody, r->rlen);
-    w->data[r->rlen] = '\0';
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(r->rlen, w->data, free_wiped);
-    if (!resp) {
-        free_wiped(w->data);
-        return MHD_NO;
-    }
-    if (r->ctype)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
-    /* RFC 6749 5.1: responses carrying tokens must not be cached; nothing
-     * else jotd says benefits from caching except the JWKS, which sets its
-     * own Cache-Control. */
-    if (!has_header(r, "Cache-Control")) {
+    if (!cacheable) {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
         MHD_add_response_header(resp, MHD_HTTP_HEADER_PRAGMA, "no-cache");
     }
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+}
+
+jotd_shared_resp *jotd_shared_resp_new(unsigned status, const char *const *names, const char *const *values,
+                                       size_t n)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return NULL;
+    common_headers(resp, 0);
+    for (size_t i = 0; i < n; i++)
+        MHD_add_response_header(resp, names[i], values[i]);
+    jotd_shared_resp *s = jotd_xmalloc(sizeof *s);
+    s->resp = resp;
+    s->status = status;
+    atomic_init(&s->refs, 1);
+    return s;
+}
+
+void jotd_shared_resp_ref(jotd_shared_resp *s)
+{
+    atomic_fetch_add(&s->refs, 1);
+}
+
+void jotd_shared_resp_release(jotd_shared_resp *s)
+{
+    if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
+        /* libmicrohttpd counts its own references: a response still being
+         * sent somewhere lives on until it is done. */
+        MHD_destroy_response(s->resp);
+        free(s);
+    }
+}
+
+void jotd_resp_shared(jotd_req *r, jotd_shared_resp *s)
+{
+    if (r->have_response)
+        return;
+    jotd_shared_resp_ref(s);
+    r->shared = s;
+    r->status = s->status;
+    r->seconds = (double)(jotd_mono_ns() - r->t0) / 1e9;
+    r->have_response = 1;
+}
+
+static enum MHD_Result queue(jotd_req *r)
+{
+    if (r->shared) {
+        enum MHD_Result ret = MHD_queue_response(r->conn, r->status, r->shared->resp);
+        r->queued = 1;
+        return ret;
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(r->rlen, r->rbody, free_wiped);
+    if (!resp)
+        return MHD_NO;
+    /* libmicrohttpd owns the body now, and frees it with free_wiped. */
+    r->rbody = NULL;
+    if (r->ctype)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
+    common_headers(resp, has_header(r, "Cache-Control"));
     for (size_t i = 0; i < r->nheaders; i++)
         MHD_add_response_header(resp, r->hname[i], r->hvalue[i]);
     enum MHD_Result ret = MHD_queue_response(r->conn, r->status, resp);
@@ -357,12 +444,12 @@ static void parse_body(jotd_req *r)
         return;
     }
     if (strcmp(mt, "application/json") == 0 && (bodies & JOTD_BODY_JSON)) {
-        if (jotd_params_from_json(r->body, r->body_len, &r->params, &why) != 0)
+        if (jotd_params_from_json(r->body.p, r->body.len, &r->params, &why) != 0)
             jotd_resp_error(r, 400, "invalid_request", why);
         return;
     }
     if (strcmp(mt, "application/x-www-form-urlencoded") == 0 && (bodies & JOTD_BODY_FORM)) {
-        if (jotd_params_from_form(r->body, r->body_len, &r->params, &why) != 0)
+        if (jotd_params_from_form(r->body.p, r->body.len, &r->params, &why) != 0)
             jotd_resp_error(r, 400, "invalid_request", why);
         return;
     }
@@ -373,8 +460,9 @@ static void parse_body(jotd_req *r)
 
 static void allow_header(jotd_req *r)
 {
+    char stack[128];
     jotd_buf b;
-    jotd_buf_init(&b);
+    jotd_buf_init_stack(&b, stack, sizeof stack);
     for (size_t i = 0; i < r->h->nroutes; i++) {
         if (strcmp(r->h->routes[i].path, r->path) != 0)
             continue;
@@ -384,7 +472,7 @@ static void allow_header(jotd_req *r)
         if (strcmp(r->h->routes[i].method, "GET") == 0)
             jotd_buf_adds(&b, ", HEAD");
     }
-    jotd_resp_header(r, "Allow", b.p ? b.p : "");
+    jotd_resp_header(r, "Allow", b.p);
     jotd_buf_release(&b);
 }
 
@@ -466,16 +554,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (r->state != REQ_READING || r->too_large)
             return MHD_YES;
         r->body_seen = 1;
-        if (r->body_len + n > h->o.max_body) {
+        if (r->body.len + n > h->o.max_body) {
             r->too_large = 1;
-            jotd_wipe(r->body, r->body_len);
+            jotd_buf_release(&r->body);
             return MHD_YES;
         }
-        if (!r->body)
-            r->body = jotd_xmalloc(h->o.max_body + 1);
-        memcpy(r->body + r->body_len, upload_data, n);
-        r->body_len += n;
-        r->body[r->body_len] = '\0';
+        jotd_buf_add(&r->body, upload_data, n);
         return MHD_YES;
     }
     if (r->state == REQ_READING) {
@@ -499,17 +583,22 @@ static void log_request(const jotd_req *r, enum MHD_RequestTerminationCode toe)
 {
     char ts[40];
     jotd_timestamp(ts, sizeof ts);
+    char stack[512];
     jotd_buf b;
-    jotd_buf_init(&b);
+    jotd_buf_init_stack(&b, stack, sizeof stack);
     jotd_buf_adds(&b, "{\"ts\":");
     jotd_buf_json_str(&b, ts);
     jotd_buf_adds(&b, ",\"level\":\"info\",\"msg\":\"request\",\"method\":");
     jotd_buf_json_str(&b, r->method);
     jotd_buf_adds(&b, ",\"path\":");
     /* Only the path: libmicrohttpd hands over the URL without its query
-     * string, so no parameter (and no token) can reach the log. */
+     * string, so no parameter can reach the log. A path that is no route
+     * is the client's text (a token pasted into a URL, say): only its
+     * first UNMATCHED_PATH_MAX bytes are logged, too few to hold a token's
+     * signature. */
     size_t pl = strlen(r->path ? r->path : "");
-    jotd_buf_json_strn(&b, r->path ? r->path : "", pl > LOG_PATH_MAX ? LOG_PATH_MAX : pl);
+    size_t cap = r->route ? LOG_PATH_MAX : UNMATCHED_PATH_MAX;
+    jotd_buf_json_strn(&b, r->path ? r->path : "", pl > cap ? cap : pl);
     jotd_buf_printf(&b, ",\"status\":%u,\"ms\":%.3f,\"client\":", r->queued ? r->status : 0u, r->seconds * 1e3);
     jotd_buf_json_str(&b, r->client);
     if (r->note) {
@@ -535,23 +624,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (h->o.log_requests)
         log_request(r, toe);
     if (h->o.observe)
-        h->o.observe(r->route ? r->route->path : "unmatched", r->queued ? r->status : 0u, r->seconds,
+        h->o.observe(r->route ? (int)(r->route - h->routes) : -1, r->queued ? r->status : 0u, r->seconds,
                      h->o.observe_ctx);
-    if (r->body) {
-        jotd_wipe(r->body, h->o.max_body + 1);
-        free(r->body);
-    }
+    jotd_buf_release(&r->body);
     jotd_params_release(&r->params);
     free(r->path);
-    free(r->ctype);
-    if (r->rbody) {
-        jotd_wipe(r->rbody, r->rlen);
-        free(r->rbody);
-    }
+    if (r->rbody)
+        free_wiped(r->rbody); /* never handed over */
+    jotd_shared_resp_release(r->shared);
     for (size_t i = 0; i < r->nheaders; i++) {
-        free(r->hname[i]);
-        jotd_free_secret(r->hvalue[i]); /* Set-Cookie values hold tokens. */
+        if (!in_arena(r, r->hname[i]))
+            free((char *)r->hname[i]);
+        if (!in_arena(r, r->hvalue[i]))
+            jotd_free_secret((char *)r->hvalue[i]); /* Set-Cookie values hold tokens. */
     }
+    jotd_wipe(r->arena, r->arena_used);
     free(r);
     atomic_fetch_sub(&h->inflight, 1);
 }

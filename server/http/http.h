@@ -42,10 +42,11 @@ typedef struct jotd_http_options {
     const char *tls_cert;   /* PEM text, or NULL for plain HTTP */
     const char *tls_key;
     int log_requests;
-    /* Called once per finished request (any thread): the route's path (or
-     * "unmatched"), the status sent, and the time from the first byte of
-     * the request to the response being queued. */
-    void (*observe)(const char *route, unsigned status, double seconds, void *ctx);
+    /* Called once per finished request (any thread): the index of the
+     * route in the order jotd_http_route registered them (or -1 when none
+     * matched), the status sent, and the time from the first byte of the
+     * request to the response being queued. */
+    void (*observe)(int route, unsigned status, double seconds, void *ctx);
     void *observe_ctx;
 } jotd_http_options;
 
@@ -88,13 +89,27 @@ int jotd_req_has_body(const jotd_req *r);
 
 /* Add a response header (copied). At most 16 per response. */
 void jotd_resp_header(jotd_req *r, const char *name, const char *value);
-/* Set the response: status, content type (NULL: none) and body (copied,
- * may be empty). Each request is answered exactly once. */
+/* Set the response: status, content type (a static string, or NULL for
+ * none) and body (copied, may be empty). Each request is answered exactly
+ * once. */
 void jotd_resp_body(jotd_req *r, unsigned status, const char *content_type, const char *body, size_t len);
 /* A JSON response (application/json). */
 void jotd_resp_json(jotd_req *r, unsigned status, const char *json);
 /* The contract's error shape: {"error":code,"error_description":desc}. */
 void jotd_resp_error(jotd_req *r, unsigned status, const char *code, const char *description);
+
+/* A response built once and sent any number of times, from any thread at
+ * once, without copying: /verify's answer for one token, kept in its cache.
+ * It carries the headers every response carries and the ones given, and an
+ * empty body. Reference counted: _new gives one reference, _release drops
+ * one, and a request answered with it holds its own until it is sent. */
+typedef struct jotd_shared_resp jotd_shared_resp;
+jotd_shared_resp *jotd_shared_resp_new(unsigned status, const char *const *names, const char *const *values,
+                                       size_t n);
+void jotd_shared_resp_ref(jotd_shared_resp *s);
+void jotd_shared_resp_release(jotd_shared_resp *s);
+/* Answer r with s (s gains a reference for as long as r needs it). */
+void jotd_resp_shared(jotd_req *r, jotd_shared_resp *s);
 
 /* A short event name for the request's log line ("reuse_detected"); the
  * string must be static. */

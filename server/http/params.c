@@ -459,41 +459,40 @@ static int hexval(unsigned char c)
  * string; -1 on a bad escape, a NUL byte or invalid UTF-8. */
 static int form_decode(const char *s, size_t n, char **out, size_t *outlen)
 {
-    jotd_buf b;
-    jotd_buf_init(&b);
-    jotd_buf_add(&b, "", 0);
+    /* The decoded text is never longer than the encoded one. */
+    char *d = jotd_xmalloc(n + 1);
+    size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '+') {
             c = ' ';
         } else if (c == '%') {
-            if (n - i < 3 || hexval((unsigned char)s[i + 1]) < 0 || hexval((unsigned char)s[i + 2]) < 0) {
-                jotd_buf_release(&b);
-                return -1;
-            }
+            if (n - i < 3 || hexval((unsigned char)s[i + 1]) < 0 || hexval((unsigned char)s[i + 2]) < 0)
+                goto bad;
             c = (char)(hexval((unsigned char)s[i + 1]) * 16 + hexval((unsigned char)s[i + 2]));
             i += 2;
         }
-        if (c == '\0') {
-            jotd_buf_release(&b);
-            return -1;
-        }
-        jotd_buf_add(&b, &c, 1);
+        if (c == '\0')
+            goto bad;
+        d[o++] = c;
     }
-    parser p = {(const unsigned char *)b.p, b.len, 0, NULL};
+    d[o] = '\0';
+    parser p = {(const unsigned char *)d, o, 0, NULL};
     while (p.i < p.n) {
         if (p.s[p.i] < 0x80) {
             p.i++;
             continue;
         }
-        if (utf8_multi(&p, NULL) != 0) {
-            jotd_buf_release(&b);
-            return -1;
-        }
+        if (utf8_multi(&p, NULL) != 0)
+            goto bad;
     }
-    *outlen = b.len;
-    *out = jotd_buf_take(&b);
+    *outlen = o;
+    *out = d;
     return 0;
+bad:
+    jotd_wipe(d, o);
+    free(d);
+    return -1;
 }
 
 int jotd_params_from_form(const char *body, size_t len, jotd_params *out, const char **why)

@@ -57,6 +57,29 @@ static const char *const jotd_sqlite_migrations[] = {
     ");"
     "CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);"
     "CREATE INDEX refresh_tokens_sealed ON refresh_tokens(spent_at) WHERE successor_sealed IS NOT NULL;",
+
+    /* 2: refresh tokens keyed by (family, jti) in a table without rowid, so
+     * that a token and its successor sit side by side in one b-tree and a
+     * rotation writes a page or two instead of four indexes' worth; the
+     * key's prefix serves the family's revocation and the cascade from
+     * families. The successor sealed for the grace window no longer goes
+     * to the file at all (sqlite.c keeps it in memory for its seconds). */
+    "CREATE TABLE refresh_tokens_v2 ("
+    "  family_id TEXT NOT NULL REFERENCES families(id) ON DELETE CASCADE,"
+    "  jti TEXT NOT NULL,"
+    "  token_hash BLOB NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('active', 'spent', 'revoked')),"
+    "  issued_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  spent_at INTEGER,"
+    "  successor_jti TEXT,"
+    "  PRIMARY KEY (family_id, jti)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO refresh_tokens_v2 (family_id, jti, token_hash, state, issued_at, expires_at, spent_at,"
+    "  successor_jti) SELECT family_id, jti, token_hash, state, issued_at, expires_at, spent_at, successor_jti"
+    "  FROM refresh_tokens;"
+    "DROP TABLE refresh_tokens;"
+    "ALTER TABLE refresh_tokens_v2 RENAME TO refresh_tokens;",
 };
 
 #define JOTD_SQLITE_SCHEMA_LATEST ((int)(sizeof jotd_sqlite_migrations / sizeof jotd_sqlite_migrations[0]))

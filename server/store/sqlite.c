@@ -1,7 +1,29 @@
 /*
- * server/store/sqlite.c - the store on SQLite: WAL, one connection per
- * thread at a time (a small pool), a busy timeout, each state change one
- * transaction. See store.h.
+ * server/store/sqlite.c - the store on SQLite. See store.h.
+ *
+ * One connection per process, used by one thread at a time (a mutex). The
+ * statements take microseconds, so threads barely queue; in exchange the
+ * connection's page cache stays valid (with several connections, every
+ * write by one would make the others drop their caches and read the pages
+ * again), writers are never put to sleep by SQLite's busy handler (which
+ * retries after 1, 2, 5, 10 ms...) when they meet each other, and prepared
+ * statements are made once. Other processes on the same file (jotd user
+ * add, jotd keys rotate) are met by the busy timeout.
+ *
+ * Durability: WAL with synchronous=NORMAL. A commit appends its pages to
+ * the WAL with write(2) before it returns, so every committed change (each
+ * refresh among them) survives a crash of jotd; the WAL is fsynced at each
+ * checkpoint, not at each commit, so a crash of the machine itself (power
+ * loss, kernel panic) may lose the last transactions, never the file's
+ * integrity (https://sqlite.org/pragma.html#pragma_synchronous). That is
+ * the trade the SQLite store makes for a refresh rate bounded by the CPU
+ * rather than by the disk's flush latency; synchronous=FULL would fsync
+ * every commit.
+ *
+ * The successor of a spent refresh token, sealed for the grace window, is
+ * kept in memory, not in the file: it is needed for seconds, and the file
+ * then never holds a usable token, even in WAL pages not yet overwritten.
+ * One jotd serves a given SQLite store.
  */
 #include "store/store.h"
 
@@ -12,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -36,7 +59,6 @@ enum stmt_id {
     S_FAMILY_REVOKE,
     S_TOKENS_REVOKE,
     S_REVOKED_SINCE,
-    S_PURGE_SEALED,
     S_PURGE_FAMILIES,
     S_BEGIN,
     S_COMMIT,
@@ -60,22 +82,22 @@ static const char *const sql_text[S_COUNT] = {
                        "VALUES (?1, ?2, ?3, 'active', ?4, ?5)",
     [S_REFRESH_GET] =
         "SELECT t.jti, t.family_id, t.token_hash, t.state, t.issued_at, t.expires_at, t.spent_at, "
-        "t.successor_jti, t.successor_sealed, f.created_at, f.expires_at, f.revoked_at, "
+        "t.successor_jti, f.refresh_expires_at, f.created_at, f.expires_at, f.revoked_at, "
         "u.id, u.username, u.role, u.created_at, s.state "
         "FROM refresh_tokens t JOIN families f ON f.id = t.family_id JOIN users u ON u.id = f.user_id "
-        "LEFT JOIN refresh_tokens s ON s.jti = t.successor_jti WHERE t.jti = ?1",
+        "LEFT JOIN refresh_tokens s ON s.family_id = t.family_id AND s.jti = t.successor_jti "
+        "WHERE t.family_id = ?2 AND t.jti = ?1",
     /* The compare-and-set: only an active token can be spent, once. */
-    [S_SPEND] = "UPDATE refresh_tokens SET state = 'spent', spent_at = ?2, successor_jti = ?3, "
-                "successor_sealed = ?4 WHERE jti = ?1 AND state = 'active'",
-    [S_FAMILY_TOUCH] = "UPDATE families SET last_used_at = ?2, refresh_expires_at = ?3 "
-                       "WHERE id = ?1 AND revoked_at IS NULL",
+    [S_SPEND] = "UPDATE refresh_tokens SET state = 'spent', spent_at = ?2, successor_jti = ?3 "
+                "WHERE family_id = ?4 AND jti = ?1 AND state = 'active'",
+    [S_FAMILY_TOUCH] = "UPDATE families SET last_used_at = ?2, refresh_expires_at = max(refresh_expires_at, ?3) "
+                       "WHERE id = ?1",
     [S_FAMILY_REVOKE] = "UPDATE families SET revoked_at = ?2, revoke_reason = ?3 WHERE id = ?1 AND revoked_at IS NULL",
-    [S_TOKENS_REVOKE] = "UPDATE refresh_tokens SET state = CASE state WHEN 'active' THEN 'revoked' ELSE state END, "
-                        "successor_sealed = NULL WHERE family_id = ?1",
+    [S_TOKENS_REVOKE] = "UPDATE refresh_tokens SET state = 'revoked' WHERE family_id = ?1 AND state = 'active'",
     [S_REVOKED_SINCE] = "SELECT id, revoked_at FROM families WHERE revoked_at >= ?1",
-    [S_PURGE_SEALED] = "UPDATE refresh_tokens SET successor_sealed = NULL "
-                       "WHERE successor_sealed IS NOT NULL AND spent_at < ?1",
-    [S_PURGE_FAMILIES] = "DELETE FROM families WHERE expires_at < ?1 OR refresh_expires_at < ?1",
+    /* In batches, so that the store is never held for long. */
+    [S_PURGE_FAMILIES] = "DELETE FROM families WHERE id IN (SELECT id FROM families WHERE expires_at < ?1 "
+                         "UNION ALL SELECT id FROM families WHERE refresh_expires_at < ?1 LIMIT 256)",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -84,14 +106,52 @@ static const char *const sql_text[S_COUNT] = {
 typedef struct conn {
     sqlite3 *db;
     sqlite3_stmt *st[S_COUNT];
-    struct conn *next;
 } conn;
+
+/* A sealed successor, by its predecessor's (family, jti), until the grace
+ * window has passed. Entries are also in a list in the order they came,
+ * which is the order of their spent_at, so the purge takes from its head. */
+typedef struct sealed {
+    struct sealed *next_hash;
+    struct sealed *next_age;
+    int64_t spent_at;
+    int64_t until;
+    uint64_t hash;
+    uint8_t *data;
+    size_t len;
+    char key[]; /* family_id, NUL, jti, NUL */
+} sealed;
+
+#define SEALED_MAX 1000000
 
 struct jotd_store {
     char *path;
-    pthread_mutex_t lock;
-    conn *free_list;
+    pthread_mutex_t lock; /* the connection, and the sealed successors */
+    conn *c;
+    sealed **buckets;
+    size_t nbuckets;
+    size_t nsealed;
+    sealed *oldest;
+    sealed *newest;
+
+    /* The checkpointer (jotd_store_background). */
+    pthread_mutex_t ckpt_lock;
+    pthread_cond_t ckpt_cond;
+    pthread_t ckpt_thread;
+    int ckpt_running;
+    int ckpt_stop;
+    int ckpt_due;
 };
+
+/* A checkpoint copies the WAL's pages into the database file and fsyncs
+ * both; with SQLite's default it runs inside the commit that crosses 1000
+ * WAL pages, that is under the store's lock, where it held every refresh up
+ * for 10 to 25 ms several times a second. jotd serve runs it on a thread of
+ * its own instead, with a connection of its own (a PASSIVE checkpoint never
+ * blocks the writer): the commit only signals it. Should it fall behind,
+ * the commit does it after all. */
+#define CKPT_FRAMES 1000
+#define CKPT_INLINE_FRAMES 50000
 
 static void log_db(conn *c, const char *what)
 {
@@ -131,37 +191,66 @@ static conn *conn_open(const char *path)
     }
     sqlite3_busy_timeout(c->db, 5000);
     sqlite3_extended_result_codes(c->db, 1);
-    /* WAL lets readers run beside the one writer; synchronous=NORMAL is
-     * durable across a crash of jotd (not of the machine) and is what WAL
-     * recommends; secure_delete overwrites deleted rows (sealed successors)
-     * in the file; foreign keys make deleting a family delete its tokens. */
+    /* WAL lets other processes read beside the writer; synchronous=NORMAL
+     * (see the top of this file); secure_delete=FAST zeroes deleted
+     * content where that costs no extra write (old password hashes,
+     * retired keys' sealed text); foreign keys make deleting a family
+     * delete its tokens; a 16 MiB page cache holds the hot b-tree pages. */
     if (exec_sql(c, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-                    "PRAGMA secure_delete = ON;") != 0) {
+                    "PRAGMA secure_delete = FAST; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;"
+                    "PRAGMA journal_size_limit = 67108864;") != 0) {
         conn_close(c);
         return NULL;
     }
     return c;
 }
 
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    jotd_store *s = arg;
+    if (frames >= CKPT_INLINE_FRAMES) {
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    } else if (frames >= CKPT_FRAMES) {
+        pthread_mutex_lock(&s->ckpt_lock);
+        s->ckpt_due = 1;
+        pthread_cond_signal(&s->ckpt_cond);
+        pthread_mutex_unlock(&s->ckpt_lock);
+    }
+    return SQLITE_OK;
+}
+
+/* The connection, for the calling thread alone until release. NULL when it
+ * cannot be opened (logged); the lock is not held then. */
 static conn *acquire(jotd_store *s)
 {
     pthread_mutex_lock(&s->lock);
-    conn *c = s->free_list;
-    if (c)
-        s->free_list = c->next;
-    pthread_mutex_unlock(&s->lock);
-    if (!c)
-        c = conn_open(s->path);
-    return c;
+    if (!s->c) {
+        s->c = conn_open(s->path);
+        /* Replaces SQLite's own checkpointing hook. */
+        if (s->c && s->ckpt_running)
+            sqlite3_wal_hook(s->c->db, wal_hook, s);
+    }
+    if (!s->c)
+        pthread_mutex_unlock(&s->lock);
+    return s->c;
 }
 
 static void release(jotd_store *s, conn *c)
 {
     if (!c)
         return;
-    pthread_mutex_lock(&s->lock);
-    c->next = s->free_list;
-    s->free_list = c;
+    /* The connection is handed on outside any transaction: one left open
+     * (a failed ROLLBACK) would make every later BEGIN fail, so such a
+     * connection is closed instead, and the next user opens a new one. */
+    if (!sqlite3_get_autocommit(c->db)) {
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        if (!sqlite3_get_autocommit(c->db)) {
+            jotd_log("error", "store", "op", "release", "detail", "a transaction stayed open; connection closed",
+                     NULL);
+            conn_close(c);
+            s->c = NULL;
+        }
+    }
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -275,6 +364,10 @@ jotd_store_rc jotd_store_open(const char *location, jotd_store **out, char *err,
     jotd_store *s = jotd_xcalloc(1, sizeof *s);
     s->path = jotd_xstrdup(location);
     pthread_mutex_init(&s->lock, NULL);
+    s->nbuckets = 1024;
+    s->buckets = jotd_xcalloc(s->nbuckets, sizeof *s->buckets);
+    pthread_mutex_init(&s->ckpt_lock, NULL);
+    pthread_cond_init(&s->ckpt_cond, NULL);
     conn *c = conn_open(s->path);
     if (!c) {
         snprintf(err, errlen, "cannot open store %s as SQLite", location);
@@ -286,21 +379,95 @@ jotd_store_rc jotd_store_open(const char *location, jotd_store **out, char *err,
         jotd_store_close(s);
         return JOTD_STORE_ERROR;
     }
-    release(s, c);
+    s->c = c;
     *out = s;
     return JOTD_STORE_OK;
+}
+
+static void sealed_free(sealed *e)
+{
+    jotd_wipe(e->data, e->len);
+    free(e->data);
+    free(e);
+}
+
+static void *checkpointer(void *arg)
+{
+    jotd_store *s = arg;
+    conn *c = conn_open(s->path);
+    pthread_mutex_lock(&s->ckpt_lock);
+    while (!s->ckpt_stop) {
+        if (!s->ckpt_due) {
+            /* Also once a second when nothing signals: what is left in the
+             * WAL reaches the database file while jotd is idle. */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            pthread_cond_timedwait(&s->ckpt_cond, &s->ckpt_lock, &ts);
+            if (s->ckpt_stop)
+                break;
+        }
+        s->ckpt_due = 0;
+        pthread_mutex_unlock(&s->ckpt_lock);
+        if (!c)
+            c = conn_open(s->path);
+        /* The bulk of the copying and its fsyncs run beside the
+         * requests. Commits that land meanwhile leave frames behind, and
+         * SQLite starts the WAL over only once every frame has been copied,
+         * which a steady stream of commits never allows: the rest is then
+         * copied under the store's lock (the frames of the last few
+         * milliseconds, not a thousand pages), and the next commit starts
+         * the WAL over. */
+        int nlog = 0, nckpt = 0;
+        if (c && sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt) != SQLITE_OK) {
+            if (sqlite3_errcode(c->db) != SQLITE_BUSY)
+                log_db(c, "checkpoint");
+        } else if (c && nckpt < nlog && nlog >= CKPT_FRAMES) {
+            pthread_mutex_lock(&s->lock);
+            if (sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) != SQLITE_OK &&
+                sqlite3_errcode(c->db) != SQLITE_BUSY)
+                log_db(c, "checkpoint");
+            pthread_mutex_unlock(&s->lock);
+        }
+        pthread_mutex_lock(&s->ckpt_lock);
+    }
+    pthread_mutex_unlock(&s->ckpt_lock);
+    conn_close(c);
+    return NULL;
+}
+
+void jotd_store_background(jotd_store *s)
+{
+    pthread_mutex_lock(&s->lock);
+    if (!s->ckpt_running && pthread_create(&s->ckpt_thread, NULL, checkpointer, s) == 0) {
+        s->ckpt_running = 1;
+        if (s->c)
+            sqlite3_wal_hook(s->c->db, wal_hook, s);
+    }
+    pthread_mutex_unlock(&s->lock);
 }
 
 void jotd_store_close(jotd_store *s)
 {
     if (!s)
         return;
-    conn *c = s->free_list;
-    while (c) {
-        conn *next = c->next;
-        conn_close(c);
-        c = next;
+    if (s->ckpt_running) {
+        pthread_mutex_lock(&s->ckpt_lock);
+        s->ckpt_stop = 1;
+        pthread_cond_signal(&s->ckpt_cond);
+        pthread_mutex_unlock(&s->ckpt_lock);
+        pthread_join(s->ckpt_thread, NULL);
     }
+    pthread_cond_destroy(&s->ckpt_cond);
+    pthread_mutex_destroy(&s->ckpt_lock);
+    /* The last connection to close checkpoints the WAL in full. */
+    conn_close(s->c);
+    for (sealed *e = s->oldest; e;) {
+        sealed *next = e->next_age;
+        sealed_free(e);
+        e = next;
+    }
+    free(s->buckets);
     pthread_mutex_destroy(&s->lock);
     free(s->path);
     free(s);
@@ -579,53 +746,168 @@ jotd_store_rc jotd_store_session_create(jotd_store *s, const jotd_family *f, con
     return ret;
 }
 
-jotd_store_rc jotd_store_refresh_get(jotd_store *s, const char *jti, jotd_refresh_info *out)
+/* ---- Sealed successors (memory) ---------------------------------------- */
+
+static uint64_t key_hash(const char *family_id, const char *jti)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = family_id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;
+    for (const char *p = jti; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return h;
+}
+
+static sealed *sealed_find(jotd_store *s, const char *family_id, const char *jti)
+{
+    uint64_t h = key_hash(family_id, jti);
+    size_t fl = strlen(family_id);
+    for (sealed *e = s->buckets[h & (s->nbuckets - 1)]; e; e = e->next_hash)
+        if (e->hash == h && strcmp(e->key, family_id) == 0 && strcmp(e->key + fl + 1, jti) == 0)
+            return e;
+    return NULL;
+}
+
+static void sealed_grow(jotd_store *s)
+{
+    size_t nb = s->nbuckets * 2;
+    sealed **b = jotd_xcalloc(nb, sizeof *b);
+    for (size_t i = 0; i < s->nbuckets; i++) {
+        for (sealed *e = s->buckets[i]; e;) {
+            sealed *next = e->next_hash;
+            e->next_hash = b[e->hash & (nb - 1)];
+            b[e->hash & (nb - 1)] = e;
+            e = next;
+        }
+    }
+    free(s->buckets);
+    s->buckets = b;
+    s->nbuckets = nb;
+}
+
+static void sealed_drop_oldest(jotd_store *s);
+
+static void sealed_put(jotd_store *s, const char *family_id, const char *jti, int64_t spent_at, int64_t until,
+                       const uint8_t *data, size_t len)
+{
+    /* A few expired entries go at each insertion, so that the purge
+     * (jotd_store_purge) rarely finds many: freeing thousands at once
+     * would hold the store's lock for milliseconds. */
+    for (int i = 0; i < 4 && s->oldest && s->oldest->until <= spent_at; i++)
+        sealed_drop_oldest(s);
+    if (s->nsealed >= SEALED_MAX) {
+        /* Beyond the bound the grace window is not offered: a race of two
+         * tabs then counts as reuse, the safe side. */
+        return;
+    }
+    size_t fl = strlen(family_id), jl = strlen(jti);
+    sealed *e = jotd_xmalloc(sizeof *e + fl + jl + 2);
+    memcpy(e->key, family_id, fl + 1);
+    memcpy(e->key + fl + 1, jti, jl + 1);
+    e->hash = key_hash(family_id, jti);
+    e->spent_at = spent_at;
+    e->until = until;
+    e->data = jotd_xmalloc(len ? len : 1);
+    memcpy(e->data, data, len);
+    e->len = len;
+    e->next_age = NULL;
+    if (s->newest)
+        s->newest->next_age = e;
+    else
+        s->oldest = e;
+    s->newest = e;
+    if (++s->nsealed > 2 * s->nbuckets)
+        sealed_grow(s);
+    sealed **bucket = &s->buckets[e->hash & (s->nbuckets - 1)];
+    e->next_hash = *bucket;
+    *bucket = e;
+}
+
+static void sealed_drop_oldest(jotd_store *s)
+{
+    sealed *e = s->oldest;
+    for (sealed **pp = &s->buckets[e->hash & (s->nbuckets - 1)]; *pp; pp = &(*pp)->next_hash) {
+        if (*pp == e) {
+            *pp = e->next_hash;
+            break;
+        }
+    }
+    s->oldest = e->next_age;
+    if (!s->oldest)
+        s->newest = NULL;
+    s->nsealed--;
+    sealed_free(e);
+}
+
+/* Forget the successors sealed before grace_end (the oldest first). */
+static void sealed_purge(jotd_store *s, int64_t grace_end)
+{
+    while (s->oldest && s->oldest->spent_at < grace_end)
+        sealed_drop_oldest(s);
+}
+
+/* Run S_REFRESH_GET for (family_id, jti) into *out. */
+static jotd_store_rc read_refresh(jotd_store *s, conn *c, const char *family_id, const char *jti,
+                                  jotd_refresh_info *out)
 {
     memset(out, 0, sizeof *out);
-    conn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
     sqlite3_stmt *st = stmt(c, S_REFRESH_GET);
+    if (!st)
+        return JOTD_STORE_ERROR;
     jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (st) {
-        bind_text(st, 1, jti);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            col_copy(st, 0, out->jti, sizeof out->jti);
-            col_copy(st, 1, out->family_id, sizeof out->family_id);
-            if (sqlite3_column_bytes(st, 2) == (int)sizeof out->hash)
-                memcpy(out->hash, sqlite3_column_blob(st, 2), sizeof out->hash);
-            const char *state = (const char *)sqlite3_column_text(st, 3);
-            out->state = (state && strcmp(state, "active") == 0)  ? JOTD_REFRESH_ACTIVE
-                         : (state && strcmp(state, "spent") == 0) ? JOTD_REFRESH_SPENT
-                                                                  : JOTD_REFRESH_REVOKED;
-            out->issued_at = col_int(st, 4);
-            out->expires_at = col_int(st, 5);
-            out->spent_at = col_int(st, 6);
-            col_copy(st, 7, out->successor_jti, sizeof out->successor_jti);
-            int bl = sqlite3_column_bytes(st, 8);
-            if (bl > 0) {
-                out->successor_sealed = jotd_xmalloc((size_t)bl);
-                memcpy(out->successor_sealed, sqlite3_column_blob(st, 8), (size_t)bl);
-                out->successor_sealed_len = (size_t)bl;
+    bind_text(st, 1, jti);
+    bind_text(st, 2, family_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        col_copy(st, 0, out->jti, sizeof out->jti);
+        col_copy(st, 1, out->family_id, sizeof out->family_id);
+        if (sqlite3_column_bytes(st, 2) == (int)sizeof out->hash)
+            memcpy(out->hash, sqlite3_column_blob(st, 2), sizeof out->hash);
+        const char *state = (const char *)sqlite3_column_text(st, 3);
+        out->state = (state && strcmp(state, "active") == 0)  ? JOTD_REFRESH_ACTIVE
+                     : (state && strcmp(state, "spent") == 0) ? JOTD_REFRESH_SPENT
+                                                              : JOTD_REFRESH_REVOKED;
+        out->issued_at = col_int(st, 4);
+        out->expires_at = col_int(st, 5);
+        out->spent_at = col_int(st, 6);
+        col_copy(st, 7, out->successor_jti, sizeof out->successor_jti);
+        out->family_refresh_expires_at = col_int(st, 8);
+        out->family_created_at = col_int(st, 9);
+        out->family_expires_at = col_int(st, 10);
+        out->family_revoked_at = sqlite3_column_type(st, 11) == SQLITE_NULL ? 0 : col_int(st, 11);
+        col_copy(st, 12, out->user.id, sizeof out->user.id);
+        col_copy(st, 13, out->user.username, sizeof out->user.username);
+        col_copy(st, 14, out->user.role, sizeof out->user.role);
+        out->user.created_at = col_int(st, 15);
+        const char *sstate = (const char *)sqlite3_column_text(st, 16);
+        out->successor_active = sstate && strcmp(sstate, "active") == 0;
+        if (out->state == JOTD_REFRESH_SPENT) {
+            sealed *e = sealed_find(s, out->family_id, out->jti);
+            if (e) {
+                out->successor_sealed = jotd_xmalloc(e->len ? e->len : 1);
+                memcpy(out->successor_sealed, e->data, e->len);
+                out->successor_sealed_len = e->len;
             }
-            out->family_created_at = col_int(st, 9);
-            out->family_expires_at = col_int(st, 10);
-            out->family_revoked_at = sqlite3_column_type(st, 11) == SQLITE_NULL ? 0 : col_int(st, 11);
-            col_copy(st, 12, out->user.id, sizeof out->user.id);
-            col_copy(st, 13, out->user.username, sizeof out->user.username);
-            col_copy(st, 14, out->user.role, sizeof out->user.role);
-            out->user.created_at = col_int(st, 15);
-            const char *sstate = (const char *)sqlite3_column_text(st, 16);
-            out->successor_active = sstate && strcmp(sstate, "active") == 0;
-            ret = JOTD_STORE_OK;
-        } else if (rc == SQLITE_DONE) {
-            ret = JOTD_STORE_NOT_FOUND;
-        } else {
-            log_db(c, "refresh_get");
         }
-        done(st);
+        ret = JOTD_STORE_OK;
+    } else if (rc == SQLITE_DONE) {
+        ret = JOTD_STORE_NOT_FOUND;
+    } else {
+        log_db(c, "refresh_get");
     }
+    done(st);
+    return ret;
+}
+
+jotd_store_rc jotd_store_refresh_get(jotd_store *s, const char *family_id, const char *jti, jotd_refresh_info *out)
+{
+    conn *c = acquire(s);
+    if (!c) {
+        memset(out, 0, sizeof *out);
+        return JOTD_STORE_ERROR;
+    }
+    jotd_store_rc ret = read_refresh(s, c, family_id, jti, out);
     release(s, c);
     return ret;
 }
@@ -641,10 +923,11 @@ void jotd_refresh_info_release(jotd_refresh_info *i)
     jotd_user_release(&i->user);
 }
 
-jotd_store_rc jotd_store_refresh_rotate(jotd_store *s, const char *old_jti, const char *family_id, int64_t now,
-                                        const jotd_refresh_new *successor, const uint8_t *successor_sealed,
-                                        size_t successor_sealed_len)
+jotd_store_rc jotd_store_refresh_exchange(jotd_store *s, const char *family_id, const char *jti, int64_t now,
+                                          jotd_exchange_fn fn, void *ctx, jotd_refresh_info *info, int *rotated)
 {
+    *rotated = 0;
+    memset(info, 0, sizeof *info);
     conn *c = acquire(s);
     if (!c)
         return JOTD_STORE_ERROR;
@@ -653,62 +936,74 @@ jotd_store_rc jotd_store_refresh_rotate(jotd_store *s, const char *old_jti, cons
         release(s, c);
         return JOTD_STORE_ERROR;
     }
-    jotd_store_rc ret = JOTD_STORE_ERROR;
+    jotd_store_rc ret = read_refresh(s, c, family_id, jti, info);
+    jotd_successor succ;
+    memset(&succ, 0, sizeof succ);
+    if (ret != JOTD_STORE_OK || !fn(info, &succ, ctx)) {
+        /* Nothing to write: end the transaction as it is. */
+        rollback(c);
+        release(s, c);
+        return ret;
+    }
     sqlite3_stmt *st = stmt(c, S_SPEND);
     if (!st)
         goto fail;
-    bind_text(st, 1, old_jti);
+    bind_text(st, 1, jti);
     sqlite3_bind_int64(st, 2, now);
-    bind_text(st, 3, successor->jti);
-    if (successor_sealed)
-        sqlite3_bind_blob(st, 4, successor_sealed, (int)successor_sealed_len, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 4);
+    bind_text(st, 3, succ.row.jti);
+    bind_text(st, 4, family_id);
     int rc = sqlite3_step(st);
     done(st);
     if (rc != SQLITE_DONE)
         goto fail;
     if (sqlite3_changes(c->db) != 1) {
-        /* Lost the race (or the token was revoked): change nothing. */
-        ret = JOTD_STORE_CONFLICT;
-        goto fail;
+        /* The row read as active in this very transaction: only a broken
+         * file gets here. Change nothing. */
+        jotd_log("error", "store", "op", "refresh_exchange", "detail", "the compare-and-set found no active row",
+                 NULL);
+        rollback(c);
+        release(s, c);
+        return JOTD_STORE_ERROR;
     }
     st = stmt(c, S_TOKEN_INSERT);
     if (!st)
         goto fail;
-    bind_text(st, 1, successor->jti);
+    bind_text(st, 1, succ.row.jti);
     bind_text(st, 2, family_id);
-    sqlite3_bind_blob(st, 3, successor->hash, sizeof successor->hash, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, successor->issued_at);
-    sqlite3_bind_int64(st, 5, successor->expires_at);
+    sqlite3_bind_blob(st, 3, succ.row.hash, sizeof succ.row.hash, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, succ.row.issued_at);
+    sqlite3_bind_int64(st, 5, succ.row.expires_at);
     rc = sqlite3_step(st);
     done(st);
     if (rc != SQLITE_DONE)
         goto fail;
-    st = stmt(c, S_FAMILY_TOUCH);
-    if (!st)
-        goto fail;
-    bind_text(st, 1, family_id);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_int64(st, 3, successor->expires_at);
-    rc = sqlite3_step(st);
-    done(st);
-    if (rc != SQLITE_DONE)
-        goto fail;
-    if (sqlite3_changes(c->db) != 1) {
-        ret = JOTD_STORE_CONFLICT;
-        goto fail;
+    if (succ.touch_family) {
+        st = stmt(c, S_FAMILY_TOUCH);
+        if (!st)
+            goto fail;
+        bind_text(st, 1, family_id);
+        sqlite3_bind_int64(st, 2, now);
+        sqlite3_bind_int64(st, 3, succ.row.expires_at);
+        rc = sqlite3_step(st);
+        done(st);
+        if (rc != SQLITE_DONE)
+            goto fail;
     }
     if (run(c, S_COMMIT) != SQLITE_DONE)
         goto fail;
+    /* Under the same lock as the commit: whoever reads the spent row next
+     * finds its sealed successor too. */
+    if (succ.sealed)
+        sealed_put(s, family_id, jti, now, succ.sealed_until, succ.sealed, succ.sealed_len);
+    *rotated = 1;
     release(s, c);
     return JOTD_STORE_OK;
 fail:
-    if (ret == JOTD_STORE_ERROR)
-        log_db(c, "refresh_rotate");
+    log_db(c, "refresh_exchange");
     rollback(c);
     release(s, c);
-    return ret;
+    jotd_refresh_info_release(info);
+    return JOTD_STORE_ERROR;
 }
 
 jotd_store_rc jotd_store_family_revoke(jotd_store *s, const char *family_id, int64_t now, const char *reason)
@@ -780,23 +1075,28 @@ jotd_store_rc jotd_store_purge(jotd_store *s, int64_t grace_end, int64_t dead_be
     conn *c = acquire(s);
     if (!c)
         return JOTD_STORE_ERROR;
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, S_PURGE_SEALED);
-    if (st) {
-        sqlite3_bind_int64(st, 1, grace_end);
-        int rc = sqlite3_step(st);
-        done(st);
-        st = rc == SQLITE_DONE ? stmt(c, S_PURGE_FAMILIES) : NULL;
+    sealed_purge(s, grace_end);
+    release(s, c);
+    /* Dead families go in batches, each its own short transaction, so that
+     * refreshes are not held up behind one long delete. */
+    for (;;) {
+        c = acquire(s);
+        if (!c)
+            return JOTD_STORE_ERROR;
+        sqlite3_stmt *st = stmt(c, S_PURGE_FAMILIES);
+        int rc = SQLITE_ERROR, n = 0;
         if (st) {
             sqlite3_bind_int64(st, 1, dead_before);
             rc = sqlite3_step(st);
+            n = sqlite3_changes(c->db);
             done(st);
-            if (rc == SQLITE_DONE)
-                ret = JOTD_STORE_OK;
         }
+        if (rc != SQLITE_DONE)
+            log_db(c, "purge");
+        release(s, c);
+        if (rc != SQLITE_DONE)
+            return JOTD_STORE_ERROR;
+        if (n < 256)
+            return JOTD_STORE_OK;
     }
-    if (ret != JOTD_STORE_OK)
-        log_db(c, "purge");
-    release(s, c);
-    return ret;
 }

@@ -11,7 +11,8 @@
  * token: users with argon2id hashes; signing keys sealed (AES-256-GCM) under
  * a master key that is not in the store; refresh tokens only as SHA-256
  * hashes (plus their jti); for the grace window only, the successor refresh
- * token sealed under the master key.
+ * token sealed under the master key (a backend may keep that part in
+ * memory: the SQLite one does).
  */
 #ifndef JOTD_STORE_H
 #define JOTD_STORE_H
@@ -33,6 +34,10 @@ typedef enum jotd_store_rc {
  * up to date. On failure returns JOTD_STORE_ERROR with a reason in err. */
 jotd_store_rc jotd_store_open(const char *location, jotd_store **out, char *err, size_t errlen);
 void jotd_store_close(jotd_store *s);
+/* For a long-running server: move the work that a commit would otherwise
+ * do now and then (an SQLite WAL checkpoint, with its fsyncs) to a thread
+ * of the store's own, so that no request waits for it. */
+void jotd_store_background(jotd_store *s);
 /* The schema version now in place, and the newest this build knows. */
 int jotd_store_schema_version(jotd_store *s);
 int jotd_store_schema_latest(void);
@@ -117,22 +122,45 @@ typedef struct jotd_refresh_info {
     size_t successor_sealed_len;
     int64_t family_created_at;
     int64_t family_expires_at;
+    int64_t family_refresh_expires_at; /* as last recorded (see rotate) */
     int64_t family_revoked_at; /* 0 while alive */
     jotd_user user;            /* without password_hash */
 } jotd_refresh_info;
 
-jotd_store_rc jotd_store_refresh_get(jotd_store *s, const char *jti, jotd_refresh_info *out);
+/* The token (family_id, jti): a refresh token is found through its sid and
+ * jti claims together. */
+jotd_store_rc jotd_store_refresh_get(jotd_store *s, const char *family_id, const char *jti, jotd_refresh_info *out);
 void jotd_refresh_info_release(jotd_refresh_info *i);
 
-/* Spend old_jti and record its successor, in one transaction: the old row
- * goes from active to spent with a compare-and-set (the UPDATE names
- * state = 'active' and its row count is checked), the successor row is
- * inserted, the family's last use is updated. successor_sealed (may be NULL)
- * is kept for the grace window. CONFLICT when old_jti was no longer active
- * or the family was revoked meanwhile: nothing is changed then. */
-jotd_store_rc jotd_store_refresh_rotate(jotd_store *s, const char *old_jti, const char *family_id, int64_t now,
-                                        const jotd_refresh_new *successor, const uint8_t *successor_sealed,
-                                        size_t successor_sealed_len);
+/* A successor, as the exchange callback decides it. */
+typedef struct jotd_successor {
+    jotd_refresh_new row;
+    /* Record the family's last use and the expiry of its newest token too
+     * (a caller may skip it while the recorded values are recent enough:
+     * it is the one write a rotation could do without). */
+    int touch_family;
+    /* Kept for the grace window (NULL: none), until sealed_until; the
+     * caller's memory. */
+    const uint8_t *sealed;
+    size_t sealed_len;
+    int64_t sealed_until;
+} jotd_successor;
+
+/* Reads the token's row and returns 1 with *succ filled to spend the token
+ * and record its successor, or 0 to change nothing. It runs inside the
+ * exchange's transaction, under the store's lock: it must be short (a MAC,
+ * a hash, no I/O). */
+typedef int (*jotd_exchange_fn)(const jotd_refresh_info *info, jotd_successor *succ, void *ctx);
+
+/* The refresh exchange as one write transaction: read the token (family_id,
+ * jti) with its family and user into *info, let fn decide, and when it says
+ * so, spend the token and insert its successor. The spend is still a
+ * compare-and-set (the UPDATE names state = 'active' and its row count is
+ * checked), so that nothing else that writes the file can make a token be
+ * spent twice. *rotated tells whether it was spent. OK (info filled),
+ * NOT_FOUND, or ERROR (nothing changed). */
+jotd_store_rc jotd_store_refresh_exchange(jotd_store *s, const char *family_id, const char *jti, int64_t now,
+                                          jotd_exchange_fn fn, void *ctx, jotd_refresh_info *info, int *rotated);
 
 /* Revoke a family: every token of it stops working. OK when it was alive,
  * NOT_FOUND when unknown or already revoked. reason: "logout", "reuse",
@@ -146,7 +174,8 @@ jotd_store_rc jotd_store_revoked_since(jotd_store *s, int64_t since,
 
 /* Housekeeping: drop the sealed successors whose grace window has closed
  * (spent before grace_end), and delete families that cannot live any more
- * (absolute end, or every token expired, before dead_before). */
+ * (absolute end, or every token expired, before dead_before), in short
+ * transactions. */
 jotd_store_rc jotd_store_purge(jotd_store *s, int64_t grace_end, int64_t dead_before);
 
 #endif

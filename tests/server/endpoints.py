@@ -271,10 +271,11 @@ def main(t):
         logout_revoke_tests(t, s)
         verify_tests(t, s)
         other_tests(t, s)
+        t.eq(s.stop(), 0, "SIGTERM: exit 0")
+        # After the stop: every line has been written.
         log = s.log()
         t.check('"msg":"request"' in log and '"path":"/login"' in log, "log: one JSON line per request")
         t.check(PW not in log and "eyJ" not in log, "log: no password and no token in the log")
-        t.eq(s.stop(), 0, "SIGTERM: exit 0")
     finally:
         s.cleanup()
     roles_and_signup_off(t)

@@ -158,6 +158,17 @@ class Server:
             self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def wait_log(self, needle, timeout=5):
+        """The log once it contains needle (request lines are written by a
+        writer thread, a few milliseconds after the response), or as it is
+        after timeout."""
+        deadline = time.time() + timeout
+        while True:
+            log = self.log()
+            if needle in log or time.time() > deadline:
+                return log
+            time.sleep(0.02)
+
     def log(self):
         try:
             with open(self.logpath, "rb") as f:

@@ -113,7 +113,9 @@ def pool(t):
         vt.join(30)
         codes = [status(r) for r in res]
         busy = [r for r in res if status(r) == 503]
-        t.check(codes.count(200) >= 3 and len(busy) >= 1 and codes.count(200) + len(busy) == 12,
+        # One job running and two queued, or (when the burst comes before the
+        # worker has taken the first) two queued: at least two get through.
+        t.check(codes.count(200) >= 2 and len(busy) >= 1 and codes.count(200) + len(busy) == 12,
                 "pool: a login burst beyond the queue gets 503 for the excess, 200 for the rest", repr(codes))
         t.check(all(r.error() == "temporarily_unavailable" and r.header("retry-after") for r in busy),
                 "pool: 503 temporarily_unavailable with Retry-After")

@@ -2,6 +2,11 @@
  * server/main.c - the jotd command: serve, user add, keys rotate, keys list,
  * migrate. Exit status: 0 success, 1 failure, 2 usage error.
  */
+#include <malloc.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -368,11 +373,25 @@ static int migrate_cmd(const jotd_config *cfg)
     return v == jotd_store_schema_latest() ? 0 : 1;
 }
 
+/* Jansson's free, wiping each block first: request bodies parsed by
+ * Jansson hold passwords and tokens, and Jansson frees some of its buffers
+ * (the lexer's, values of a parse that fails) without a chance to wipe
+ * them. The application, not libjot, decides this for the process. */
+static void wiping_free(void *p)
+{
+    if (p) {
+        OPENSSL_cleanse(p, malloc_usable_size(p));
+        free(p);
+    }
+}
+
 int main(int argc, char **argv)
 {
     /* Everything jotd creates (store, WAL, master key) is for its user
      * only. */
     umask(077);
+    /* Before any thread exists, as json_set_alloc_funcs requires. */
+    json_set_alloc_funcs(malloc, wiping_free);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -1,315 +1,122 @@
 /* server/http/params.c - see params.h */
 #include "http/params.h"
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
 
+/* Containers below the top-level object (params.h: "nesting deeper than
+ * 16"); the pre-scan counts the top-level object as one more level. */
 #define MAX_DEPTH 16
 
-typedef struct parser {
-    const unsigned char *s;
-    size_t n;
-    size_t i;
-    const char *why;
-} parser;
-
-static int fail(parser *p, const char *why)
+/* True when s[0..n) is valid UTF-8 (RFC 3629 4): no overlong forms, no
+ * surrogates, nothing above U+10FFFF. */
+static int utf8_valid(const unsigned char *s, size_t n)
 {
-    if (!p->why)
-        p->why = why;
-    return -1;
-}
-
-static void skip_ws(parser *p)
-{
-    while (p->i < p->n && (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' || p->s[p->i] == '\r'))
-        p->i++;
-}
-
-static void put_utf8(jotd_buf *b, uint32_t cp)
-{
-    char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xc0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3f));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xe0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        u[2] = (char)(0x80 | (cp & 0x3f));
-        n = 3;
-    } else {
-        u[0] = (char)(0xf0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        u[3] = (char)(0x80 | (cp & 0x3f));
-        n = 4;
-    }
-    jotd_buf_add(b, u, n);
-}
-
-static int hex4(parser *p, uint32_t *out)
-{
-    if (p->n - p->i < 4)
-        return fail(p, "truncated \\u escape");
-    uint32_t v = 0;
-    for (int k = 0; k < 4; k++) {
-        unsigned char c = p->s[p->i++];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (uint32_t)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (uint32_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (uint32_t)(c - 'A' + 10);
-        else
-            return fail(p, "bad \\u escape");
-    }
-    *out = v;
-    return 0;
-}
-
-/* A valid UTF-8 sequence of at least two bytes at p->i (RFC 3629 4). */
-static int utf8_multi(parser *p, jotd_buf *b)
-{
-    const unsigned char *s = p->s + p->i;
-    size_t left = p->n - p->i;
-    unsigned c = s[0];
-    size_t len;
-    uint32_t min;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        min = 0x10000;
-    } else {
-        return fail(p, "invalid UTF-8");
-    }
-    if (left < len)
-        return fail(p, "invalid UTF-8");
-    uint32_t cp = c & (0x3fu >> (len - 1));
-    for (size_t k = 1; k < len; k++) {
-        if ((s[k] & 0xc0) != 0x80)
-            return fail(p, "invalid UTF-8");
-        cp = (cp << 6) | (s[k] & 0x3fu);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return fail(p, "invalid UTF-8");
-    if (b)
-        jotd_buf_add(b, (const char *)s, len);
-    p->i += len;
-    return 0;
-}
-
-/* A string at p->i (the opening quote). With b, its value is appended. */
-static int parse_string(parser *p, jotd_buf *b)
-{
-    p->i++;
-    for (;;) {
-        if (p->i >= p->n)
-            return fail(p, "unterminated string");
-        unsigned char c = p->s[p->i];
-        if (c == '"') {
-            p->i++;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t len;
+        uint32_t min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) {
+            len = 2;
+            min = 0x80;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            min = 0x800;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            min = 0x10000;
+        } else {
             return 0;
         }
-        if (c < 0x20)
-            return fail(p, "control character in string");
-        if (c >= 0x80) {
-            if (utf8_multi(p, b) != 0)
-                return -1;
-            continue;
-        }
-        if (c != '\\') {
-            if (b)
-                jotd_buf_add(b, (const char *)&p->s[p->i], 1);
-            p->i++;
-            continue;
-        }
-        p->i++;
-        if (p->i >= p->n)
-            return fail(p, "unterminated string");
-        c = p->s[p->i++];
-        char out;
-        switch (c) {
-        case '"':
-            out = '"';
-            break;
-        case '\\':
-            out = '\\';
-            break;
-        case '/':
-            out = '/';
-            break;
-        case 'b':
-            out = '\b';
-            break;
-        case 'f':
-            out = '\f';
-            break;
-        case 'n':
-            out = '\n';
-            break;
-        case 'r':
-            out = '\r';
-            break;
-        case 't':
-            out = '\t';
-            break;
-        case 'u': {
-            uint32_t cp;
-            if (hex4(p, &cp) != 0)
-                return -1;
-            /* RFC 8259 7: characters outside the BMP are a surrogate pair;
-             * a lone surrogate is no character at all. */
-            if (cp >= 0xdc00 && cp <= 0xdfff)
-                return fail(p, "unpaired surrogate");
-            if (cp >= 0xd800 && cp <= 0xdbff) {
-                uint32_t lo;
-                if (p->n - p->i < 2 || p->s[p->i] != '\\' || p->s[p->i + 1] != 'u')
-                    return fail(p, "unpaired surrogate");
-                p->i += 2;
-                if (hex4(p, &lo) != 0)
-                    return -1;
-                if (lo < 0xdc00 || lo > 0xdfff)
-                    return fail(p, "unpaired surrogate");
-                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-            }
-            if (cp == 0)
-                return fail(p, "NUL character in string");
-            if (b)
-                put_utf8(b, cp);
-            continue;
-        }
-        default:
-            return fail(p, "bad escape in string");
-        }
-        if (b)
-            jotd_buf_add(b, &out, 1);
-    }
-}
-
-/* RFC 8259 6: -? int frac? exp? */
-static int parse_number(parser *p)
-{
-    size_t start = p->i;
-    if (p->i < p->n && p->s[p->i] == '-')
-        p->i++;
-    if (p->i >= p->n)
-        return fail(p, "bad number");
-    if (p->s[p->i] == '0') {
-        p->i++;
-    } else if (p->s[p->i] >= '1' && p->s[p->i] <= '9') {
-        while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9')
-            p->i++;
-    } else {
-        return fail(p, "bad number");
-    }
-    if (p->i < p->n && p->s[p->i] == '.') {
-        p->i++;
-        size_t d = p->i;
-        while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9')
-            p->i++;
-        if (d == p->i)
-            return fail(p, "bad number");
-    }
-    if (p->i < p->n && (p->s[p->i] == 'e' || p->s[p->i] == 'E')) {
-        p->i++;
-        if (p->i < p->n && (p->s[p->i] == '+' || p->s[p->i] == '-'))
-            p->i++;
-        size_t d = p->i;
-        while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9')
-            p->i++;
-        if (d == p->i)
-            return fail(p, "bad number");
-    }
-    if (p->i - start > 64)
-        return fail(p, "number too long");
-    return 0;
-}
-
-static int literal(parser *p, const char *word)
-{
-    size_t l = strlen(word);
-    if (p->n - p->i < l || memcmp(p->s + p->i, word, l) != 0)
-        return fail(p, "invalid JSON value");
-    p->i += l;
-    return 0;
-}
-
-static int parse_value(parser *p, unsigned depth);
-
-/* An object or array whose contents are only checked (depth > 0). */
-static int skip_container(parser *p, unsigned depth)
-{
-    if (depth > MAX_DEPTH)
-        return fail(p, "nesting too deep");
-    unsigned char open = p->s[p->i++];
-    unsigned char close = open == '{' ? '}' : ']';
-    skip_ws(p);
-    if (p->i < p->n && p->s[p->i] == close) {
-        p->i++;
-        return 0;
-    }
-    for (;;) {
-        skip_ws(p);
-        if (open == '{') {
-            if (p->i >= p->n || p->s[p->i] != '"')
-                return fail(p, "expected a member name");
-            if (parse_string(p, NULL) != 0)
-                return -1;
-            skip_ws(p);
-            if (p->i >= p->n || p->s[p->i] != ':')
-                return fail(p, "expected ':'");
-            p->i++;
-            skip_ws(p);
-        }
-        if (parse_value(p, depth + 1) != 0)
-            return -1;
-        skip_ws(p);
-        if (p->i >= p->n)
-            return fail(p, "unterminated object or array");
-        if (p->s[p->i] == ',') {
-            p->i++;
-            continue;
-        }
-        if (p->s[p->i] == close) {
-            p->i++;
+        if (n - i < len)
             return 0;
+        uint32_t cp = c & (0x3fu >> (len - 1));
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3fu);
         }
-        return fail(p, "expected ',' or end of object or array");
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += len;
     }
+    return 1;
 }
 
-static int parse_value(parser *p, unsigned depth)
+/* Jansson's own depth limit is 2048 and it allocates as it descends, so the
+ * depth is counted first: a body of a thousand '[' then costs one scan and
+ * no allocation. Strings are skipped with their escapes; a structural error
+ * is left for Jansson to report. */
+static int too_deep(const char *s, size_t n, size_t max)
 {
-    if (p->i >= p->n)
-        return fail(p, "expected a value");
-    unsigned char c = p->s[p->i];
-    if (c == '"')
-        return parse_string(p, NULL);
-    if (c == '{' || c == '[')
-        return skip_container(p, depth);
-    if (c == 't')
-        return literal(p, "true");
-    if (c == 'f')
-        return literal(p, "false");
-    if (c == 'n')
-        return literal(p, "null");
-    if (c == '-' || (c >= '0' && c <= '9'))
-        return parse_number(p);
-    return fail(p, "invalid JSON value");
+    size_t depth = 0;
+    int in_string = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max)
+                return 1;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return 0;
+}
+
+/* A static explanation for a Jansson error (its text is not static). */
+static const char *json_why(const json_error_t *err)
+{
+    switch (json_error_code(err)) {
+    case json_error_invalid_utf8:
+        return "invalid UTF-8";
+    case json_error_null_character:
+    case json_error_null_byte_in_key:
+        return "NUL character in string";
+    case json_error_duplicate_key:
+        return "a parameter appears twice";
+    case json_error_stack_overflow:
+        return "nesting too deep";
+    case json_error_numeric_overflow:
+        return "number out of range";
+    case json_error_premature_end_of_input:
+        return "unterminated JSON";
+    case json_error_end_of_input_expected:
+        return "data after the JSON object";
+    default:
+        break;
+    }
+    /* RFC 8259 7: a lone surrogate escape is no character at all; Jansson
+     * reports it as a syntax error with this text. */
+    if (strncmp(err->text, "invalid Unicode", 15) == 0)
+        return "unpaired surrogate";
+    return "malformed JSON";
+}
+
+/* Jansson keeps its own heap copy of each string; a value may be a password
+ * or a token, so that copy is overwritten before json_decref frees it. The
+ * string is Jansson's writable buffer: only the API hands it out as const. */
+static void wipe_json_string(json_t *v)
+{
+    const char *s = json_string_value(v);
+    char *w;
+    memcpy(&w, &s, sizeof w);
+    jotd_wipe(w, json_string_length(v));
 }
 
 static int add_param(jotd_params *out, char *name, char *value, size_t vlen, jotd_pkind kind, const char **why)
@@ -338,110 +145,139 @@ static int add_param(jotd_params *out, char *name, char *value, size_t vlen, jot
     return 0;
 }
 
+/* Room for any literal, int64 or double as Jansson writes it. */
+#define LITERAL_TEXT_MAX 40
+
+/* The JSON text of a literal or a number: Jansson does not keep the text it
+ * read, so a number is written back, a double with the fewest digits that
+ * read back as the same value ("0.1", not "0.10000000000000001"). RFC 8259 6
+ * lets a parser limit numbers; Jansson refuses what an int64 or a double
+ * cannot hold, and no parameter jotd reads is a number. */
+static size_t json_text(const json_t *v, char text[LITERAL_TEXT_MAX])
+{
+    size_t n = 0;
+    for (size_t prec = 1; prec <= 17; prec++) {
+        n = json_dumpb(v, text, LITERAL_TEXT_MAX - 1, JSON_ENCODE_ANY | JSON_REAL_PRECISION(prec));
+        if (n >= LITERAL_TEXT_MAX)
+            n = 0;
+        text[n] = '\0';
+        if (!json_is_real(v) || strtod(text, NULL) == json_real_value(v))
+            break;
+    }
+    return n;
+}
+
+/* Wipe every string in v, nested ones too: a client may put a secret
+ * anywhere. The pre-scan bounds the recursion at MAX_DEPTH + 1 levels. */
+static void wipe_strings(json_t *v)
+{
+    const char *k;
+    json_t *m;
+    size_t i;
+    if (json_is_string(v)) {
+        wipe_json_string(v);
+    } else if (json_is_object(v)) {
+        json_object_foreach(v, k, m)
+        {
+            wipe_strings(m);
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, m)
+        {
+            wipe_strings(m);
+        }
+    }
+}
+
+static void release_object(json_t *obj)
+{
+    wipe_strings(obj);
+    json_decref(obj);
+}
+
 int jotd_params_from_json(const char *body, size_t len, jotd_params *out, const char **why)
 {
-    parser p = {(const unsigned char *)body, len, 0, NULL};
     out->v = NULL;
     out->n = 0;
     *why = NULL;
-    skip_ws(&p);
-    if (p.i >= p.n || p.s[p.i] != '{') {
+    /* RFC 8259 2: insignificant whitespace may precede the value, which
+     * must be an object here; this also keeps an empty body (perhaps a
+     * NULL pointer) away from memchr and Jansson. */
+    size_t i = 0;
+    while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r'))
+        i++;
+    if (i == len || body[i] != '{') {
         *why = "the body must be a JSON object";
         return -1;
     }
-    p.i++;
-    skip_ws(&p);
-    if (p.i < p.n && p.s[p.i] == '}') {
-        p.i++;
-        goto tail;
+    /* A raw NUL is never valid JSON (RFC 8259 2 and 7), and Jansson would
+     * take one for the end of the input. */
+    if (memchr(body, '\0', len)) {
+        *why = "NUL byte in the body";
+        return -1;
     }
-    for (;;) {
-        skip_ws(&p);
-        if (p.i >= p.n || p.s[p.i] != '"') {
-            fail(&p, "expected a member name");
-            goto bad;
-        }
-        jotd_buf name;
-        jotd_buf_init(&name);
-        if (parse_string(&p, &name) != 0) {
-            jotd_buf_release(&name);
-            goto bad;
-        }
-        skip_ws(&p);
-        if (p.i >= p.n || p.s[p.i] != ':') {
-            jotd_buf_release(&name);
-            fail(&p, "expected ':'");
-            goto bad;
-        }
-        p.i++;
-        skip_ws(&p);
-        jotd_pkind kind;
+    if (too_deep(body, len, MAX_DEPTH + 1)) {
+        *why = "nesting too deep";
+        return -1;
+    }
+    /* Jansson validates UTF-8 (RFC 8259 8.1), refuses lone surrogates
+     * (RFC 8259 7), "\u0000" (no JSON_ALLOW_NUL) and trailing data (no
+     * JSON_DISABLE_EOF_CHECK) by itself; duplicate names must be asked for
+     * (RFC 8259 4 only says they SHOULD be unique). */
+    json_error_t err;
+    json_t *obj = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+    if (!obj) {
+        *why = json_why(&err);
+        return -1;
+    }
+    if (json_object_size(obj) > JOTD_PARAMS_MAX) {
+        *why = "too many parameters";
+        release_object(obj);
+        return -1;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
         char *value = NULL;
         size_t vlen = 0;
-        if (p.i < p.n && p.s[p.i] == '"') {
-            jotd_buf v;
-            jotd_buf_init(&v);
-            if (parse_string(&p, &v) != 0) {
-                jotd_buf_release(&v);
-                jotd_buf_release(&name);
-                goto bad;
-            }
-            vlen = v.len;
-            value = jotd_buf_take(&v);
+        jotd_pkind kind;
+        switch (json_typeof(v)) {
+        case JSON_STRING:
             kind = JOTD_P_STRING;
-        } else {
-            size_t start = p.i;
-            if (parse_value(&p, 1) != 0) {
-                jotd_buf_release(&name);
-                goto bad;
-            }
-            unsigned char c = p.s[start];
-            if (c == 't')
-                kind = JOTD_P_TRUE;
-            else if (c == 'f')
-                kind = JOTD_P_FALSE;
-            else if (c == 'n')
-                kind = JOTD_P_NULL;
-            else if (c == '{' || c == '[')
-                kind = JOTD_P_OTHER;
-            else
-                kind = JOTD_P_NUMBER;
-            if (kind != JOTD_P_OTHER) {
-                vlen = p.i - start;
-                value = jotd_xstrndup(body + start, vlen);
-            }
-        }
-        if (add_param(out, jotd_buf_take(&name), value, vlen, kind, why) != 0) {
-            jotd_params_release(out);
-            return -1;
-        }
-        skip_ws(&p);
-        if (p.i >= p.n) {
-            fail(&p, "unterminated object");
-            goto bad;
-        }
-        if (p.s[p.i] == ',') {
-            p.i++;
-            continue;
-        }
-        if (p.s[p.i] == '}') {
-            p.i++;
+            vlen = json_string_length(v);
+            value = jotd_xstrndup(json_string_value(v), vlen);
+            break;
+        case JSON_TRUE:
+            kind = JOTD_P_TRUE;
+            break;
+        case JSON_FALSE:
+            kind = JOTD_P_FALSE;
+            break;
+        case JSON_NULL:
+            kind = JOTD_P_NULL;
+            break;
+        case JSON_INTEGER:
+        case JSON_REAL:
+            kind = JOTD_P_NUMBER;
+            break;
+        default:
+            kind = JOTD_P_OTHER;
             break;
         }
-        fail(&p, "expected ',' or '}'");
-        goto bad;
+        if (kind == JOTD_P_TRUE || kind == JOTD_P_FALSE || kind == JOTD_P_NULL || kind == JOTD_P_NUMBER) {
+            char text[LITERAL_TEXT_MAX];
+            vlen = json_text(v, text);
+            value = jotd_xstrndup(text, vlen);
+        }
+        if (add_param(out, jotd_xstrdup(key), value, vlen, kind, why) != 0) {
+            jotd_params_release(out);
+            release_object(obj);
+            return -1;
+        }
     }
-tail:
-    skip_ws(&p);
-    if (p.i != p.n) {
-        fail(&p, "data after the JSON object");
-        goto bad;
-    }
+    release_object(obj);
     return 0;
-bad:
-    *why = p.why ? p.why : "malformed JSON";
-    jotd_params_release(out);
-    return -1;
 }
 
 static int hexval(unsigned char c)
@@ -477,15 +313,8 @@ static int form_decode(const char *s, size_t n, char **out, size_t *outlen)
         d[o++] = c;
     }
     d[o] = '\0';
-    parser p = {(const unsigned char *)d, o, 0, NULL};
-    while (p.i < p.n) {
-        if (p.s[p.i] < 0x80) {
-            p.i++;
-            continue;
-        }
-        if (utf8_multi(&p, NULL) != 0)
-            goto bad;
-    }
+    if (!utf8_valid((const unsigned char *)d, o))
+        goto bad;
     *outlen = o;
     *out = d;
     return 0;

@@ -369,8 +369,8 @@ static int migrate_cmd(const jotd_config *cfg)
     }
     int v = jotd_store_schema_version(store);
     jotd_store_close(store);
-    printf("store %s: schema version %d (latest %d)\n", cfg->store, v, jotd_store_schema_latest());
-    return v == jotd_store_schema_latest() ? 0 : 1;
+    printf("store %s: schema version %d (latest %d)\n", cfg->store, v, jotd_store_schema_latest(store));
+    return v == jotd_store_schema_latest(store) ? 0 : 1;
 }
 
 /* Jansson's free, wiping each block first: request bodies parsed by

@@ -731,9 +731,10 @@ void jotd_http_stop(jotd_http *h, unsigned grace_ms)
 {
     if (!h->daemon)
         return;
+    /* The quiesced socket is ours to close, but only after MHD_stop_daemon:
+     * a worker thread may still be polling it until then (closing it
+     * earlier let MHD abort on a closed descriptor at shutdown). */
     MHD_socket ls = MHD_quiesce_daemon(h->daemon);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
     uint64_t deadline = jotd_mono_ns() + (uint64_t)grace_ms * 1000000u;
     while (atomic_load(&h->inflight) > 0 && jotd_mono_ns() < deadline) {
         struct timespec ts = {0, 10 * 1000000L};
@@ -747,6 +748,8 @@ void jotd_http_stop(jotd_http *h, unsigned grace_ms)
     }
     MHD_stop_daemon(h->daemon);
     h->daemon = NULL;
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
 }
 
 void jotd_http_free(jotd_http *h)

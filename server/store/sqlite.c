@@ -1,5 +1,6 @@
 /*
- * server/store/sqlite.c - the store on SQLite. See store.h.
+ * server/store/sqlite.c - the store on SQLite. See store.h (what each
+ * function does) and sqlite.h.
  *
  * One connection per process, used by one thread at a time (a mutex). The
  * statements take microseconds, so threads barely queue; in exchange the
@@ -25,7 +26,7 @@
  * then never holds a usable token, even in WAL pages not yet overwritten.
  * One jotd serves a given SQLite store.
  */
-#include "store/store.h"
+#include "store/sqlite.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -124,7 +125,7 @@ typedef struct sealed {
 
 #define SEALED_MAX 1000000
 
-struct jotd_store {
+struct jotd_sqlite {
     char *path;
     pthread_mutex_t lock; /* the connection, and the sealed successors */
     conn *c;
@@ -134,7 +135,7 @@ struct jotd_store {
     sealed *oldest;
     sealed *newest;
 
-    /* The checkpointer (jotd_store_background). */
+    /* The checkpointer (jotd_sqlite_background). */
     pthread_mutex_t ckpt_lock;
     pthread_cond_t ckpt_cond;
     pthread_t ckpt_thread;
@@ -207,7 +208,7 @@ static conn *conn_open(const char *path)
 
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
-    jotd_store *s = arg;
+    jotd_sqlite *s = arg;
     if (frames >= CKPT_INLINE_FRAMES) {
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     } else if (frames >= CKPT_FRAMES) {
@@ -221,7 +222,7 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 
 /* The connection, for the calling thread alone until release. NULL when it
  * cannot be opened (logged); the lock is not held then. */
-static conn *acquire(jotd_store *s)
+static conn *acquire(jotd_sqlite *s)
 {
     pthread_mutex_lock(&s->lock);
     if (!s->c) {
@@ -235,7 +236,7 @@ static conn *acquire(jotd_store *s)
     return s->c;
 }
 
-static void release(jotd_store *s, conn *c)
+static void release(jotd_sqlite *s, conn *c)
 {
     if (!c)
         return;
@@ -346,7 +347,7 @@ static int migrate(conn *c, char *err, size_t errlen)
     return 0;
 }
 
-jotd_store_rc jotd_store_open(const char *location, jotd_store **out, char *err, size_t errlen)
+jotd_store_rc jotd_sqlite_open(const char *location, jotd_sqlite **out, char *err, size_t errlen)
 {
     *out = NULL;
     /* Create the file ourselves so that it is 0600 from its first byte;
@@ -361,7 +362,7 @@ jotd_store_rc jotd_store_open(const char *location, jotd_store **out, char *err,
         snprintf(err, errlen, "this SQLite is built without thread support");
         return JOTD_STORE_ERROR;
     }
-    jotd_store *s = jotd_xcalloc(1, sizeof *s);
+    jotd_sqlite *s = jotd_xcalloc(1, sizeof *s);
     s->path = jotd_xstrdup(location);
     pthread_mutex_init(&s->lock, NULL);
     s->nbuckets = 1024;
@@ -371,12 +372,12 @@ jotd_store_rc jotd_store_open(const char *location, jotd_store **out, char *err,
     conn *c = conn_open(s->path);
     if (!c) {
         snprintf(err, errlen, "cannot open store %s as SQLite", location);
-        jotd_store_close(s);
+        jotd_sqlite_close(s);
         return JOTD_STORE_ERROR;
     }
     if (migrate(c, err, errlen) != 0) {
         conn_close(c);
-        jotd_store_close(s);
+        jotd_sqlite_close(s);
         return JOTD_STORE_ERROR;
     }
     s->c = c;
@@ -393,7 +394,7 @@ static void sealed_free(sealed *e)
 
 static void *checkpointer(void *arg)
 {
-    jotd_store *s = arg;
+    jotd_sqlite *s = arg;
     conn *c = conn_open(s->path);
     pthread_mutex_lock(&s->ckpt_lock);
     while (!s->ckpt_stop) {
@@ -436,7 +437,7 @@ static void *checkpointer(void *arg)
     return NULL;
 }
 
-void jotd_store_background(jotd_store *s)
+void jotd_sqlite_background(jotd_sqlite *s)
 {
     pthread_mutex_lock(&s->lock);
     if (!s->ckpt_running && pthread_create(&s->ckpt_thread, NULL, checkpointer, s) == 0) {
@@ -447,7 +448,7 @@ void jotd_store_background(jotd_store *s)
     pthread_mutex_unlock(&s->lock);
 }
 
-void jotd_store_close(jotd_store *s)
+void jotd_sqlite_close(jotd_sqlite *s)
 {
     if (!s)
         return;
@@ -473,7 +474,7 @@ void jotd_store_close(jotd_store *s)
     free(s);
 }
 
-int jotd_store_schema_version(jotd_store *s)
+int jotd_sqlite_schema_version(jotd_sqlite *s)
 {
     conn *c = acquire(s);
     if (!c)
@@ -483,12 +484,12 @@ int jotd_store_schema_version(jotd_store *s)
     return v;
 }
 
-int jotd_store_schema_latest(void)
+int jotd_sqlite_schema_latest(void)
 {
     return JOTD_SQLITE_SCHEMA_LATEST;
 }
 
-jotd_store_rc jotd_store_ping(jotd_store *s)
+jotd_store_rc jotd_sqlite_ping(jotd_sqlite *s)
 {
     conn *c = acquire(s);
     if (!c)
@@ -502,7 +503,7 @@ jotd_store_rc jotd_store_ping(jotd_store *s)
 
 /* ---- Users ------------------------------------------------------------ */
 
-jotd_store_rc jotd_store_user_insert(jotd_store *s, const jotd_user *u)
+jotd_store_rc jotd_sqlite_user_insert(jotd_sqlite *s, const jotd_user *u)
 {
     conn *c = acquire(s);
     if (!c)
@@ -528,7 +529,7 @@ jotd_store_rc jotd_store_user_insert(jotd_store *s, const jotd_user *u)
     return ret;
 }
 
-static jotd_store_rc user_select(jotd_store *s, enum stmt_id id, const char *key, jotd_user *out)
+static jotd_store_rc user_select(jotd_sqlite *s, enum stmt_id id, const char *key, jotd_user *out)
 {
     memset(out, 0, sizeof *out);
     conn *c = acquire(s);
@@ -558,17 +559,17 @@ static jotd_store_rc user_select(jotd_store *s, enum stmt_id id, const char *key
     return ret;
 }
 
-jotd_store_rc jotd_store_user_find(jotd_store *s, const char *username, jotd_user *out)
+jotd_store_rc jotd_sqlite_user_find(jotd_sqlite *s, const char *username, jotd_user *out)
 {
     return user_select(s, S_USER_FIND, username, out);
 }
 
-jotd_store_rc jotd_store_user_get(jotd_store *s, const char *id, jotd_user *out)
+jotd_store_rc jotd_sqlite_user_get(jotd_sqlite *s, const char *id, jotd_user *out)
 {
     return user_select(s, S_USER_GET, id, out);
 }
 
-jotd_store_rc jotd_store_user_set_hash(jotd_store *s, const char *id, const char *password_hash)
+jotd_store_rc jotd_sqlite_user_set_hash(jotd_sqlite *s, const char *id, const char *password_hash)
 {
     conn *c = acquire(s);
     if (!c)
@@ -588,15 +589,9 @@ jotd_store_rc jotd_store_user_set_hash(jotd_store *s, const char *id, const char
     return ret;
 }
 
-void jotd_user_release(jotd_user *u)
-{
-    jotd_free_secret(u->password_hash);
-    u->password_hash = NULL;
-}
-
 /* ---- Keys ------------------------------------------------------------- */
 
-jotd_store_rc jotd_store_key_insert(jotd_store *s, const jotd_key_row *k)
+jotd_store_rc jotd_sqlite_key_insert(jotd_sqlite *s, const jotd_key_row *k)
 {
     conn *c = acquire(s);
     if (!c)
@@ -622,7 +617,7 @@ jotd_store_rc jotd_store_key_insert(jotd_store *s, const jotd_key_row *k)
     return ret;
 }
 
-jotd_store_rc jotd_store_key_list(jotd_store *s, jotd_key_row **out, size_t *n)
+jotd_store_rc jotd_sqlite_key_list(jotd_sqlite *s, jotd_key_row **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
@@ -666,7 +661,7 @@ jotd_store_rc jotd_store_key_list(jotd_store *s, jotd_key_row **out, size_t *n)
     return ret;
 }
 
-jotd_store_rc jotd_store_key_delete(jotd_store *s, const char *kid)
+jotd_store_rc jotd_sqlite_key_delete(jotd_sqlite *s, const char *kid)
 {
     conn *c = acquire(s);
     if (!c)
@@ -685,15 +680,6 @@ jotd_store_rc jotd_store_key_delete(jotd_store *s, const char *kid)
     return ret;
 }
 
-void jotd_key_rows_free(jotd_key_row *rows, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        jotd_wipe(rows[i].sealed, rows[i].sealed_len);
-        free(rows[i].sealed);
-    }
-    free(rows);
-}
-
 /* ---- Sessions --------------------------------------------------------- */
 
 static void rollback(conn *c)
@@ -701,7 +687,7 @@ static void rollback(conn *c)
     run(c, S_ROLLBACK);
 }
 
-jotd_store_rc jotd_store_session_create(jotd_store *s, const jotd_family *f, const jotd_refresh_new *t)
+jotd_store_rc jotd_sqlite_session_create(jotd_sqlite *s, const jotd_family *f, const jotd_refresh_new *t)
 {
     conn *c = acquire(s);
     if (!c)
@@ -759,7 +745,7 @@ static uint64_t key_hash(const char *family_id, const char *jti)
     return h;
 }
 
-static sealed *sealed_find(jotd_store *s, const char *family_id, const char *jti)
+static sealed *sealed_find(jotd_sqlite *s, const char *family_id, const char *jti)
 {
     uint64_t h = key_hash(family_id, jti);
     size_t fl = strlen(family_id);
@@ -769,7 +755,7 @@ static sealed *sealed_find(jotd_store *s, const char *family_id, const char *jti
     return NULL;
 }
 
-static void sealed_grow(jotd_store *s)
+static void sealed_grow(jotd_sqlite *s)
 {
     size_t nb = s->nbuckets * 2;
     sealed **b = jotd_xcalloc(nb, sizeof *b);
@@ -786,13 +772,13 @@ static void sealed_grow(jotd_store *s)
     s->nbuckets = nb;
 }
 
-static void sealed_drop_oldest(jotd_store *s);
+static void sealed_drop_oldest(jotd_sqlite *s);
 
-static void sealed_put(jotd_store *s, const char *family_id, const char *jti, int64_t spent_at, int64_t until,
+static void sealed_put(jotd_sqlite *s, const char *family_id, const char *jti, int64_t spent_at, int64_t until,
                        const uint8_t *data, size_t len)
 {
     /* A few expired entries go at each insertion, so that the purge
-     * (jotd_store_purge) rarely finds many: freeing thousands at once
+     * (jotd_sqlite_purge) rarely finds many: freeing thousands at once
      * would hold the store's lock for milliseconds. */
     for (int i = 0; i < 4 && s->oldest && s->oldest->until <= spent_at; i++)
         sealed_drop_oldest(s);
@@ -824,7 +810,7 @@ static void sealed_put(jotd_store *s, const char *family_id, const char *jti, in
     *bucket = e;
 }
 
-static void sealed_drop_oldest(jotd_store *s)
+static void sealed_drop_oldest(jotd_sqlite *s)
 {
     sealed *e = s->oldest;
     for (sealed **pp = &s->buckets[e->hash & (s->nbuckets - 1)]; *pp; pp = &(*pp)->next_hash) {
@@ -841,14 +827,14 @@ static void sealed_drop_oldest(jotd_store *s)
 }
 
 /* Forget the successors sealed before grace_end (the oldest first). */
-static void sealed_purge(jotd_store *s, int64_t grace_end)
+static void sealed_purge(jotd_sqlite *s, int64_t grace_end)
 {
     while (s->oldest && s->oldest->spent_at < grace_end)
         sealed_drop_oldest(s);
 }
 
 /* Run S_REFRESH_GET for (family_id, jti) into *out. */
-static jotd_store_rc read_refresh(jotd_store *s, conn *c, const char *family_id, const char *jti,
+static jotd_store_rc read_refresh(jotd_sqlite *s, conn *c, const char *family_id, const char *jti,
                                   jotd_refresh_info *out)
 {
     memset(out, 0, sizeof *out);
@@ -900,7 +886,7 @@ static jotd_store_rc read_refresh(jotd_store *s, conn *c, const char *family_id,
     return ret;
 }
 
-jotd_store_rc jotd_store_refresh_get(jotd_store *s, const char *family_id, const char *jti, jotd_refresh_info *out)
+jotd_store_rc jotd_sqlite_refresh_get(jotd_sqlite *s, const char *family_id, const char *jti, jotd_refresh_info *out)
 {
     conn *c = acquire(s);
     if (!c) {
@@ -912,18 +898,7 @@ jotd_store_rc jotd_store_refresh_get(jotd_store *s, const char *family_id, const
     return ret;
 }
 
-void jotd_refresh_info_release(jotd_refresh_info *i)
-{
-    if (i->successor_sealed) {
-        jotd_wipe(i->successor_sealed, i->successor_sealed_len);
-        free(i->successor_sealed);
-    }
-    i->successor_sealed = NULL;
-    i->successor_sealed_len = 0;
-    jotd_user_release(&i->user);
-}
-
-jotd_store_rc jotd_store_refresh_exchange(jotd_store *s, const char *family_id, const char *jti, int64_t now,
+jotd_store_rc jotd_sqlite_refresh_exchange(jotd_sqlite *s, const char *family_id, const char *jti, int64_t now,
                                           jotd_exchange_fn fn, void *ctx, jotd_refresh_info *info, int *rotated)
 {
     *rotated = 0;
@@ -1006,7 +981,7 @@ fail:
     return JOTD_STORE_ERROR;
 }
 
-jotd_store_rc jotd_store_family_revoke(jotd_store *s, const char *family_id, int64_t now, const char *reason)
+jotd_store_rc jotd_sqlite_family_revoke(jotd_sqlite *s, const char *family_id, int64_t now, const char *reason)
 {
     conn *c = acquire(s);
     if (!c)
@@ -1043,7 +1018,7 @@ jotd_store_rc jotd_store_family_revoke(jotd_store *s, const char *family_id, int
     return ret;
 }
 
-jotd_store_rc jotd_store_revoked_since(jotd_store *s, int64_t since,
+jotd_store_rc jotd_sqlite_revoked_since(jotd_sqlite *s, int64_t since,
                                        void (*cb)(const char *family_id, int64_t revoked_at, void *ctx),
                                        void *ctx)
 {
@@ -1070,7 +1045,7 @@ jotd_store_rc jotd_store_revoked_since(jotd_store *s, int64_t since,
     return ret;
 }
 
-jotd_store_rc jotd_store_purge(jotd_store *s, int64_t grace_end, int64_t dead_before)
+jotd_store_rc jotd_sqlite_purge(jotd_sqlite *s, int64_t grace_end, int64_t dead_before)
 {
     conn *c = acquire(s);
     if (!c)

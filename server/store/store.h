@@ -1,8 +1,8 @@
 /*
  * server/store/store.h - the store interface: everything jotd keeps, behind
  * functions that name no SQL and no backend type. Handlers (server/auth) use
- * only this header; sqlite.c implements it (a PostgreSQL backend will
- * implement the same functions).
+ * only this header; store.c dispatches each call to the backend the
+ * location names (sqlite.c for a file path).
  *
  * Every function is safe to call from any thread at once. Each state change
  * is one transaction. Times are seconds since the epoch.
@@ -40,7 +40,7 @@ void jotd_store_close(jotd_store *s);
 void jotd_store_background(jotd_store *s);
 /* The schema version now in place, and the newest this build knows. */
 int jotd_store_schema_version(jotd_store *s);
-int jotd_store_schema_latest(void);
+int jotd_store_schema_latest(jotd_store *s);
 /* A trivial query, for /healthz. */
 jotd_store_rc jotd_store_ping(jotd_store *s);
 

@@ -151,6 +151,10 @@ class Server:
             rc = self.proc.wait()
         self.logfile.close()
         self.proc = None
+        if rc != 0 and sig == signal.SIGTERM:
+            # An unclean stop is a failure the caller reports; the log's end
+            # says why (an sanitizer report, a library's abort message).
+            sys.stderr.write("jotd exited %d; end of its log:\n%s\n" % (rc, self.log()[-4000:]))
         return rc
 
     def cleanup(self):

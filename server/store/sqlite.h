@@ -1,0 +1,36 @@
+/*
+ * server/store/sqlite.h - the SQLite backend of the store (sqlite.c). Each
+ * function does what its jotd_store_ namesake in store.h says; store.c
+ * picks the backend from the store's location and calls these.
+ */
+#ifndef JOTD_SQLITE_H
+#define JOTD_SQLITE_H
+
+#include "store/store.h"
+
+typedef struct jotd_sqlite jotd_sqlite;
+
+jotd_store_rc jotd_sqlite_open(const char *location, jotd_sqlite **out, char *err, size_t errlen);
+void jotd_sqlite_background(jotd_sqlite *s);
+void jotd_sqlite_close(jotd_sqlite *s);
+int jotd_sqlite_schema_version(jotd_sqlite *s);
+int jotd_sqlite_schema_latest(void);
+jotd_store_rc jotd_sqlite_ping(jotd_sqlite *s);
+jotd_store_rc jotd_sqlite_user_insert(jotd_sqlite *s, const jotd_user *u);
+jotd_store_rc jotd_sqlite_user_find(jotd_sqlite *s, const char *username, jotd_user *out);
+jotd_store_rc jotd_sqlite_user_get(jotd_sqlite *s, const char *id, jotd_user *out);
+jotd_store_rc jotd_sqlite_user_set_hash(jotd_sqlite *s, const char *id, const char *password_hash);
+jotd_store_rc jotd_sqlite_key_insert(jotd_sqlite *s, const jotd_key_row *k);
+jotd_store_rc jotd_sqlite_key_list(jotd_sqlite *s, jotd_key_row **out, size_t *n);
+jotd_store_rc jotd_sqlite_key_delete(jotd_sqlite *s, const char *kid);
+jotd_store_rc jotd_sqlite_session_create(jotd_sqlite *s, const jotd_family *f, const jotd_refresh_new *t);
+jotd_store_rc jotd_sqlite_refresh_get(jotd_sqlite *s, const char *family_id, const char *jti, jotd_refresh_info *out);
+jotd_store_rc jotd_sqlite_refresh_exchange(jotd_sqlite *s, const char *family_id, const char *jti, int64_t now,
+                                          jotd_exchange_fn fn, void *ctx, jotd_refresh_info *info, int *rotated);
+jotd_store_rc jotd_sqlite_family_revoke(jotd_sqlite *s, const char *family_id, int64_t now, const char *reason);
+jotd_store_rc jotd_sqlite_revoked_since(jotd_sqlite *s, int64_t since,
+                                       void (*cb)(const char *family_id, int64_t revoked_at, void *ctx),
+                                       void *ctx);
+jotd_store_rc jotd_sqlite_purge(jotd_sqlite *s, int64_t grace_end, int64_t dead_before);
+
+#endif

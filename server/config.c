@@ -373,10 +373,6 @@ int jotd_config_resolve(const jotd_config_args *a, jotd_config *c, char *err, si
         seterr(err, errlen, "store: empty");
         goto out;
     }
-    if (strncmp(c->store, "postgresql://", 13) == 0 || strncmp(c->store, "postgres://", 11) == 0) {
-        seterr(err, errlen, "store: the PostgreSQL store is not implemented yet; give an SQLite file path");
-        goto out;
-    }
     if ((c->tls_cert != NULL) != (c->tls_key != NULL)) {
         seterr(err, errlen, "tls-cert and tls-key go together");
         goto out;

@@ -118,12 +118,25 @@ static int method_matches(const route *rt, const char *method)
     return strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0;
 }
 
+/* Whether path is the route's: equal, or for a route "/prefix/{name}", the
+ * prefix followed by one non-empty segment (no further '/'). */
+static int path_matches(const char *pattern, const char *path)
+{
+    const char *slash = strrchr(pattern, '/');
+    if (!slash || slash[1] != '{' || pattern[strlen(pattern) - 1] != '}')
+        return strcmp(pattern, path) == 0;
+    size_t n = (size_t)(slash - pattern) + 1;
+    if (strncmp(pattern, path, n) != 0)
+        return 0;
+    return path[n] != '\0' && strchr(path + n, '/') == NULL;
+}
+
 /* The route for method + path; *path_known tells a 405 from a 404. */
 static const route *find_route(const jotd_http *h, const char *method, const char *path, int *path_known)
 {
     *path_known = 0;
     for (size_t i = 0; i < h->nroutes; i++) {
-        if (strcmp(h->routes[i].path, path) != 0)
+        if (!path_matches(h->routes[i].path, path))
             continue;
         *path_known = 1;
         if (method_matches(&h->routes[i], method))
@@ -314,6 +327,12 @@ const char *jotd_req_method(const jotd_req *r)
 const char *jotd_req_path(const jotd_req *r)
 {
     return r->path;
+}
+
+const char *jotd_req_path_segment(const jotd_req *r)
+{
+    const char *slash = strrchr(r->path, '/');
+    return slash ? slash + 1 : r->path;
 }
 
 const char *jotd_req_header(const jotd_req *r, const char *name)

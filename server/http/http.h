@@ -1,7 +1,7 @@
 /*
  * server/http/http.h - jotd's HTTP layer on GNU libmicrohttpd.
  *
- * It owns the sockets, the thread pool, routing by method and exact path,
+ * It owns the sockets, the thread pool, routing by method and path,
  * request bodies (bounded, JSON or form, parsed into parameters), error
  * responses in the one JSON shape of the contract
  * ({"error":"CODE","error_description":"..."}), and one JSON log line per
@@ -52,7 +52,10 @@ typedef struct jotd_http_options {
 
 jotd_http *jotd_http_new(void);
 
-/* Route METHOD PATH (exact match) to fn. GET routes answer HEAD too. */
+/* Route METHOD PATH to fn. PATH matches exactly, or, when its last segment
+ * is a {name} ("/sessions/{id}"), any path of that prefix plus one non-empty segment
+ * without '/' (the handler reads it with jotd_req_path_segment). GET routes
+ * answer HEAD too. */
 void jotd_http_route(jotd_http *h, const char *method, const char *path, unsigned bodies, jotd_handler fn,
                      void *ctx);
 
@@ -72,6 +75,9 @@ void jotd_http_free(jotd_http *h);
 
 const char *jotd_req_method(const jotd_req *r);
 const char *jotd_req_path(const jotd_req *r);
+/* The last segment of the path (after its last '/'): the {id} of a route
+ * "/sessions/{id}". */
+const char *jotd_req_path_segment(const jotd_req *r);
 /* A request header (case-insensitive name), or NULL. */
 const char *jotd_req_header(const jotd_req *r, const char *name);
 /* A cookie's value, or NULL. */

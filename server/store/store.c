@@ -7,7 +7,9 @@
 #include "store/sqlite.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct jotd_store {
     jotd_sqlite *sqlite;
@@ -19,6 +21,10 @@ struct jotd_store {
 jotd_store_rc jotd_store_open(const char *location, jotd_store **out, char *err, size_t errlen)
 {
     *out = NULL;
+    if (strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0) {
+        snprintf(err, errlen, "the PostgreSQL store is not implemented yet; give an SQLite file path");
+        return JOTD_STORE_ERROR;
+    }
     jotd_store *s = jotd_xcalloc(1, sizeof *s);
     jotd_store_rc rc = jotd_sqlite_open(location, &s->sqlite, err, errlen);
     if (rc != JOTD_STORE_OK) {

@@ -10,7 +10,8 @@ CMAKE_FLAGS ?=
 # Debian packages the build and the tests need.
 DEPS = cmake make gcc clang pkg-config libssl-dev libjansson-dev libcmocka-dev \
        libmicrohttpd-dev libargon2-dev libsqlite3-dev sqlite3 \
-       python3 python3-jwt python3-cryptography valgrind curl libclang-rt-14-dev
+       python3 python3-jwt python3-cryptography valgrind curl libclang-rt-14-dev \
+       libpq-dev postgresql nginx chromium
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -23,6 +24,11 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing:" $$missing; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	@# Node.js runs the browser tests (Playwright); a machine without it gets Debian's.
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	@if [ -f tests/browser/package-lock.json ] && [ ! -d tests/browser/node_modules ]; then \
+	  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error); \
 	fi
 
 build: deps

@@ -86,6 +86,14 @@ typedef struct jot_verify_policy {
     jot_status (*check)(const jot_claims *claims, void *ctx);
     void *check_ctx;
     unsigned flags;          /* JOT_VERIFY_* */
+    /* Revocation by token id (RFC 7519 4.1.7 "jti"): when set, a token
+     * must carry a string jti (else JOT_E_MISSING_CLAIM) and is rejected
+     * with JOT_E_REVOKED when revoked(jti, len, ctx) returns non-zero. jti
+     * is the claim's value, NUL-terminated, valid during the call only.
+     * Called after the signature and every claim check passed, before
+     * check; may be called from several threads at once. */
+    int (*revoked)(const char *jti, size_t len, void *ctx);
+    void *revoked_ctx;
 } jot_verify_policy;
 
 /* The payload need not be a JSON claims set (plain JWS, RFC 7515); claims

@@ -26,6 +26,8 @@ struct jot_verifier {
     jot_status (*check)(const jot_claims *claims, void *ctx);
     void *check_ctx;
     unsigned flags;
+    int (*revoked)(const char *jti, size_t len, void *ctx);
+    void *revoked_ctx;
 };
 
 void jot_verify_policy_init(jot_verify_policy *p)
@@ -104,6 +106,8 @@ jot_status jot_verifier_new(const jot_verify_policy *p, jot_verifier **out)
     v->check = p->check;
     v->check_ctx = p->check_ctx;
     v->flags = p->flags;
+    v->revoked = p->revoked;
+    v->revoked_ctx = p->revoked_ctx;
     jot_status s = jot_keyset_new(&v->keys);
     for (size_t i = 0; s == JOT_OK && i < jot_keyset_count(p->keys); i++)
         s = jot_keyset_add(v->keys, jot_keyset_get(p->keys, i));
@@ -336,6 +340,22 @@ static jot_status check_claims(const jot_verifier *v, const jot__jdoc *h, const 
     return JOT_OK;
 }
 
+/* The policy's revocation callback, on the token's jti (claims checked:
+ * a jti that is present is a string). */
+static jot_status check_revoked(const jot_verifier *v, const jot_claims *c, jot_diag *d)
+{
+    const char *jti;
+    size_t len;
+    jot_status s = c->has_pdoc ? jot_claims_string(c, "jti", &jti, &len) : JOT_E_NOT_FOUND;
+    if (s == JOT_E_NOT_FOUND)
+        return jot__fail(d, JOT_E_MISSING_CLAIM, "the token has no jti to check for revocation");
+    if (s != JOT_OK)
+        return jot__fail(d, JOT_E_MALFORMED, "jti is not a string");
+    if (v->revoked(jti, len, v->revoked_ctx))
+        return jot__fail(d, JOT_E_REVOKED, "the token's jti is revoked");
+    return JOT_OK;
+}
+
 jot_status jot_verify(const jot_verifier *v, const char *token, size_t len, jot_claims **out, jot_diag *d)
 {
     if (out)
@@ -391,7 +411,9 @@ jot_status jot_verify(const jot_verifier *v, const char *token, size_t len, jot_
          * atomic count touched by every verification would make threads
          * sharing a verifier fight over one cache line. */
         c->key = key;
-        if (v->check && (s = v->check(c, v->check_ctx)) != JOT_OK)
+        if (v->revoked)
+            s = check_revoked(v, c, d);
+        if (s == JOT_OK && v->check && (s = v->check(c, v->check_ctx)) != JOT_OK)
             jot__fail(d, s, "%s", jot_strerror(s));
     }
     if (s != JOT_OK || !out) {

@@ -168,49 +168,56 @@ static void members_del(members *m, const char *name, size_t name_len)
     }
 }
 
-/* Set member name to the JSON value text (already valid JSON). */
-static jot_status members_set(members *m, const char *name, const char *value, size_t value_len)
+/* Set member name to value: JSON text as it is (quote 0), or a string
+ * escaped and quoted here (quote 1). The new member is written past the
+ * current text first, so that a value that cannot be escaped (invalid
+ * UTF-8, a NUL) leaves the builder as it was; the member it replaces goes
+ * only once the new one is whole. */
+static jot_status members_put(members *m, const char *name, const char *value, size_t value_len, int quote)
 {
     size_t name_len = strlen(name);
     if (name_len > 4096 || value_len > (1u << 24))
         return JOT_E_ARG;
-    members_del(m, name, name_len);
-    if (reserve(m, 6 * name_len + value_len + 4) != 0)
+    if (reserve(m, 6 * name_len + (quote ? 6 * value_len + 2 : value_len) + 4) != 0)
         return JOT_E_NOMEM;
-    size_t off = m->len;
-    char *t = m->text + off;
+    char *t = m->text + m->len;
     t[0] = '"';
     size_t nl = escape(name, name_len, t + 1);
     if (nl == (size_t)-1)
         return JOT_E_ARG;
     t[1 + nl] = '"';
     t[2 + nl] = ':';
-    memcpy(t + 3 + nl, value, value_len);
-    size_t len = 3 + nl + value_len;
+    size_t len = 3 + nl;
+    if (quote) {
+        t[len++] = '"';
+        size_t vl = escape(value, value_len, t + len);
+        if (vl == (size_t)-1) {
+            jot__wipe(t + len, 6 * value_len);
+            return JOT_E_ARG;
+        }
+        len += vl;
+        t[len++] = '"';
+    } else {
+        memcpy(t + len, value, value_len);
+        len += value_len;
+    }
+    size_t before = m->len;
+    members_del(m, name, name_len);
+    if (m->len != before) /* a member went: move the new one down to the end */
+        memmove(m->text + m->len, t, len);
+    m->e[m->n++] = (entry){(uint32_t)m->len, (uint32_t)len, (uint32_t)nl, nl != name_len};
     m->len += len;
-    m->e[m->n++] = (entry){(uint32_t)off, (uint32_t)len, (uint32_t)nl, nl != name_len};
     return JOT_OK;
 }
 
-/* Set member name to the JSON string of value. */
+static jot_status members_set(members *m, const char *name, const char *value, size_t value_len)
+{
+    return members_put(m, name, value, value_len, 0);
+}
+
 static jot_status members_set_string(members *m, const char *name, const char *value)
 {
-    size_t n = strlen(value);
-    char small[256];
-    char *buf = 6 * n + 2 <= sizeof small ? small : malloc(6 * n + 2);
-    if (!buf)
-        return JOT_E_NOMEM;
-    buf[0] = '"';
-    size_t l = escape(value, n, buf + 1);
-    jot_status s = JOT_E_ARG;
-    if (l != (size_t)-1) {
-        buf[l + 1] = '"';
-        s = members_set(m, name, buf, l + 2);
-    }
-    jot__wipe(buf, l == (size_t)-1 ? 0 : l + 2);
-    if (buf != small)
-        free(buf);
-    return s;
+    return members_put(m, name, value, strlen(value), 1);
 }
 
 /* RFC 7519 4.1: the type a registered claim must have, for the setters. */

@@ -69,6 +69,8 @@ static void test_escaping(void **state)
     assert_int_equal(jot_builder_new(&b), JOT_OK);
     assert_int_equal(jot_builder_set_string(b, "q\"n", "a\"b\\c\n\t\x01/\xc3\xa9"), JOT_OK);
     assert_int_equal(jot_builder_set_string(b, "bad", "\xff"), JOT_E_ARG);
+    /* A value that cannot be set leaves the member it would replace. */
+    assert_int_equal(jot_builder_set_string(b, "q\"n", "ok\xff"), JOT_E_ARG);
     assert_int_equal(jot_builder_set_string(b, "\xc0\xaf", "x"), JOT_E_ARG);
     char *h, *p;
     sign_and_decode(b, k, &h, &p);

@@ -29,7 +29,8 @@ typedef struct setting {
 
 static const setting settings[] = {
     {"listen", K_STR, OFF(listen), "127.0.0.1:8080", 0, 0, "address and port to listen on (host:port, [v6]:port)"},
-    {"store", K_STR, OFF(store), "jotd.db", 0, 0, "the store: a path to an SQLite file"},
+    {"store", K_STR, OFF(store), "jotd.db", 0, 0,
+     "the store: a path to an SQLite file, or a postgresql:// URI (libpq) for PostgreSQL"},
     {"master-key-file", K_STR, OFF(master_key_file), NULL, 0, 0,
      "32-byte key that encrypts the signing keys (default: jotd.master.key beside the store, created 0600);"
      " the environment variable JOTD_MASTER_KEY (64 hex digits) overrides the file"},
@@ -51,6 +52,14 @@ static const setting settings[] = {
     {"verify-cache", K_UINT, OFF(verify_cache), "10000", 0, 10000000,
      "access tokens /verify remembers as verified (the exact text, until its exp; revocation is still checked"
      " each time), so that a token presented again costs no signature verification; 0: off"},
+    {"introspect-client-id", K_STR, OFF(introspect_client_id), "resource-server", 0, 0,
+     "the HTTP Basic user name resource servers give at POST /introspect (RFC 7662 2.1)"},
+    {"introspect-secret", K_STR, OFF(introspect_secret), NULL, 0, 0,
+     "the HTTP Basic password of introspect-client-id, 16 to 256 bytes; none: POST /introspect answers 401"},
+    {"trusted-proxies", K_STR, OFF(trusted_proxies), NULL, 0, 0,
+     "addresses of reverse proxies (comma-separated IPs) whose X-Forwarded-For header names the client,"
+     " for the login limits and the sessions list; none: the peer address is the client"},
+    {"dashboard", K_BOOL, OFF(dashboard), "on", 0, 1, "serve the dashboard's pages at / (on/off)"},
     {"tls-cert", K_STR, OFF(tls_cert), NULL, 0, 0, "PEM certificate (chain) file: serve HTTPS"},
     {"tls-key", K_STR, OFF(tls_key), NULL, 0, 0, "PEM private key file for tls-cert"},
     {"threads", K_UINT, OFF(threads), "0", 0, 256, "HTTP worker threads (epoll each); 0: one per CPU core"},
@@ -293,7 +302,7 @@ void jotd_config_release(jotd_config *c)
     for (size_t i = 0; i < NSETTINGS; i++) {
         if (settings[i].kind == K_STR) {
             char **p = (char **)((char *)c + settings[i].off);
-            free(*p);
+            jotd_free_secret(*p); /* introspect-secret among them */
             *p = NULL;
         }
     }
@@ -386,6 +395,14 @@ int jotd_config_resolve(const jotd_config_args *a, jotd_config *c, char *err, si
         seterr(err, errlen, "audience and client-id must not be empty");
         goto out;
     }
+    if (c->introspect_secret && (strlen(c->introspect_secret) < 16 || strlen(c->introspect_secret) > 256)) {
+        seterr(err, errlen, "introspect-secret: 16 to 256 bytes");
+        goto out;
+    }
+    if (!c->introspect_client_id || strchr(c->introspect_client_id, ':')) {
+        seterr(err, errlen, "introspect-client-id: not empty, and without `:` (RFC 7617 2)");
+        goto out;
+    }
     if (!c->default_role || !valid_token_chars(c->default_role, "._-", 64)) {
         seterr(err, errlen, "default-role: 1 to 64 of A-Z a-z 0-9 . _ -");
         goto out;
@@ -399,6 +416,18 @@ int jotd_config_resolve(const jotd_config_args *a, jotd_config *c, char *err, si
         free(copy);
         if (!ok) {
             seterr(err, errlen, "verify-claims: a comma-separated list of claim names");
+            goto out;
+        }
+    }
+    if (c->trusted_proxies) {
+        char *copy = jotd_xstrdup(c->trusted_proxies);
+        int ok = 1;
+        for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            if (!jotd_ip_valid(trim(t)))
+                ok = 0;
+        free(copy);
+        if (!ok) {
+            seterr(err, errlen, "trusted-proxies: a comma-separated list of IP addresses");
             goto out;
         }
     }
@@ -425,7 +454,10 @@ int jotd_config_resolve(const jotd_config_args *a, jotd_config *c, char *err, si
         c->issuer = jotd_buf_take(&b);
     }
     if (!c->master_key_file) {
-        const char *slash = strrchr(c->store, '/');
+        /* Beside an SQLite file; a PostgreSQL URI names no folder: the
+         * working directory then. */
+        int uri = strncmp(c->store, "postgresql://", 13) == 0 || strncmp(c->store, "postgres://", 11) == 0;
+        const char *slash = uri ? NULL : strrchr(c->store, '/');
         jotd_buf b;
         jotd_buf_init(&b);
         if (slash)

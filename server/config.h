@@ -44,6 +44,10 @@ typedef struct jotd_config {
     int64_t key_publish_delay;
     char *verify_claims;
     unsigned verify_cache;
+    char *introspect_client_id; /* HTTP Basic user of POST /introspect */
+    char *introspect_secret;    /* its password; NULL: introspection is off */
+    char *trusted_proxies;      /* peers whose X-Forwarded-For names the client */
+    int dashboard;              /* serve the pages at / */
 
     /* Users and passwords. */
     int signup;

@@ -27,6 +27,9 @@
 #include "http/http.h"
 #include "store/store.h"
 #include "util.h"
+#ifdef JOTD_WEB
+#include "web/web.h"
+#endif
 
 #ifndef JOTD_VERSION
 #define JOTD_VERSION "0.0.0"
@@ -209,6 +212,11 @@ static int serve(const jotd_config *cfg)
     o.tls_key = key;
     o.log_requests = cfg->log_requests;
     jotd_auth_routes(auth, http, &o);
+#ifdef JOTD_WEB
+    /* The dashboard at "/", on the same origin as the endpoints it calls. */
+    if (cfg->dashboard)
+        jotd_web_routes(http);
+#endif
     /* Request log lines go through the log writer thread from here on. */
     jotd_log_start();
     int rc = jotd_http_start(http, &o, err, sizeof err);
@@ -359,6 +367,24 @@ static int keys_cmd(const jotd_config *cfg, const char *sub, int now_flag)
     return rc;
 }
 
+/* The store's location as a message may show it: the password of a
+ * postgresql://user:password@host/... URI replaced by ***. */
+static void store_shown(const char *loc, char *out, size_t n)
+{
+    const char *p = strstr(loc, "://");
+    if (p) {
+        p += 3;
+        size_t auth = strcspn(p, "/?#");
+        const char *at = memchr(p, '@', auth);
+        const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+        if (colon) {
+            snprintf(out, n, "%.*s:***%s", (int)(colon - loc), loc, at);
+            return;
+        }
+    }
+    snprintf(out, n, "%s", loc);
+}
+
 static int migrate_cmd(const jotd_config *cfg)
 {
     char err[512];
@@ -368,9 +394,12 @@ static int migrate_cmd(const jotd_config *cfg)
         return 1;
     }
     int v = jotd_store_schema_version(store);
+    int latest = jotd_store_schema_latest(store);
     jotd_store_close(store);
-    printf("store %s: schema version %d (latest %d)\n", cfg->store, v, jotd_store_schema_latest(store));
-    return v == jotd_store_schema_latest(store) ? 0 : 1;
+    char shown[512];
+    store_shown(cfg->store, shown, sizeof shown);
+    printf("store %s: schema version %d (latest %d)\n", shown, v, latest);
+    return v == latest ? 0 : 1;
 }
 
 /* Jansson's free, wiping each block first: request bodies parsed by

@@ -1,6 +1,7 @@
 /* server/util.c - see util.h */
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -472,4 +473,10 @@ int jotd_strncaseeq(const char *a, const char *b, size_t n)
             return 1;
     }
     return 1;
+}
+
+int jotd_ip_valid(const char *s)
+{
+    unsigned char buf[16];
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }

@@ -27,6 +27,13 @@ static const route_def routes[] = {
     {"GET", "/verify", JOTD_BODY_NONE, jotd_h_verify},
     {"GET", "/healthz", JOTD_BODY_NONE, jotd_h_healthz},
     {"GET", "/metrics", JOTD_BODY_NONE, jotd_h_metrics},
+    {"POST", "/api-tokens", JOTD_BODY_JSON, jotd_h_api_create},
+    {"GET", "/api-tokens", JOTD_BODY_NONE, jotd_h_api_list},
+    {"DELETE", "/api-tokens/{id}", JOTD_BODY_NONE, jotd_h_api_delete},
+    {"GET", "/sessions", JOTD_BODY_NONE, jotd_h_sessions_list},
+    {"POST", "/sessions/revoke-others", JOTD_BODY_NONE, jotd_h_sessions_revoke_others},
+    {"DELETE", "/sessions/{id}", JOTD_BODY_NONE, jotd_h_session_delete},
+    {"POST", "/introspect", BOTH, jotd_h_introspect},
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
@@ -52,6 +59,61 @@ static void parse_verify_claims(jotd_auth *a)
     free(copy);
 }
 
+/* The trusted-proxies setting (checked by config.c) as a list. */
+static void parse_proxies(jotd_auth *a)
+{
+    if (!a->cfg->trusted_proxies)
+        return;
+    char *copy = jotd_xstrdup(a->cfg->trusted_proxies);
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+        a->proxies = jotd_xrealloc(a->proxies, (a->nproxies + 1) * sizeof *a->proxies);
+        a->proxies[a->nproxies++] = jotd_xstrdup(t);
+    }
+    free(copy);
+}
+
+static int is_proxy(const jotd_auth *a, const char *addr)
+{
+    for (size_t i = 0; i < a->nproxies; i++)
+        if (strcmp(a->proxies[i], addr) == 0)
+            return 1;
+    return 0;
+}
+
+const char *jotd_auth_client(const jotd_auth *a, const jotd_req *r, char *buf, size_t n)
+{
+    const char *peer = jotd_req_client(r);
+    snprintf(buf, n, "%s", peer);
+    const char *xff = jotd_req_header(r, "X-Forwarded-For");
+    if (!xff || !is_proxy(a, peer))
+        return buf;
+    /* From the right: each hop appended the address it saw. */
+    const char *end = xff + strlen(xff);
+    while (end > xff) {
+        const char *start = end;
+        while (start > xff && start[-1] != ',')
+            start--;
+        const char *b = start, *e = end;
+        while (b < e && (*b == ' ' || *b == '\t'))
+            b++;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        char hop[64];
+        if ((size_t)(e - b) >= sizeof hop)
+            return buf; /* not an address: keep the last one trusted */
+        memcpy(hop, b, (size_t)(e - b));
+        hop[e - b] = '\0';
+        if (!jotd_ip_valid(hop))
+            return buf;
+        snprintf(buf, n, "%s", hop);
+        if (!is_proxy(a, hop))
+            return buf;
+        end = start > xff ? start - 1 : xff;
+    }
+    return buf;
+}
+
 int jotd_auth_new(const jotd_config *cfg, jotd_store *store, jotd_auth **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -71,15 +133,31 @@ int jotd_auth_new(const jotd_config *cfg, jotd_store *store, jotd_auth **out, ch
         return -1;
     }
     a->revoked = jotd_revoked_new();
+    a->revoked_api = jotd_revoked_new();
+    a->api_used = jotd_revoked_new();
     int64_t now = jotd_now();
     a->last_revoked_poll = now;
     a->last_purge = 0;
+    a->last_api_flush = now;
+    a->last_api_poll = now;
     if (jotd_store_revoked_since(store, now - cfg->access_ttl - JOTD_KEY_SLACK, add_revoked, a) != JOTD_STORE_OK) {
         snprintf(err, errlen, "cannot read the revoked sessions");
         jotd_auth_free(a);
         return -1;
     }
-    jotd_keyring_params kp = {cfg, store, a->master, jotd_check_revoked, a};
+    if (jotd_api_load(a) != 0) {
+        snprintf(err, errlen, "cannot read the revoked API tokens");
+        jotd_auth_free(a);
+        return -1;
+    }
+    if (cfg->introspect_secret) {
+        jotd_buf b;
+        jotd_buf_init(&b);
+        jotd_buf_printf(&b, "%s:%s", cfg->introspect_client_id, cfg->introspect_secret);
+        jotd_sha256(b.p, b.len, a->introspect_auth);
+        jotd_buf_release(&b);
+    }
+    jotd_keyring_params kp = {cfg, store, a->master, jotd_check_revoked, a, jotd_check_api_revoked, a};
     if (jotd_keyring_open(&kp, &a->keys, err, errlen) != 0) {
         jotd_auth_free(a);
         return -1;
@@ -103,6 +181,7 @@ int jotd_auth_new(const jotd_config *cfg, jotd_store *store, jotd_auth **out, ch
                                     cfg->login_window, cfg->login_track_max, seed);
     a->pool = jotd_pool_new(cfg->hash_workers, cfg->hash_queue);
     parse_verify_claims(a);
+    parse_proxies(a);
     const char *names[NROUTES + 1];
     for (size_t i = 0; i < NROUTES; i++)
         names[i] = routes[i].path;
@@ -132,6 +211,7 @@ void jotd_auth_tick(jotd_auth *a, int64_t now)
     /* Revocations made by other processes on the same store (another jotd,
      * a future admin command) reach /verify within one tick. */
     int64_t since = a->last_revoked_poll - 5;
+    jotd_api_tick(a, now);
     if (jotd_store_revoked_since(a->store, since, add_revoked, a) == JOTD_STORE_OK)
         a->last_revoked_poll = now;
     jotd_revoked_sweep(a->revoked, now);
@@ -160,10 +240,16 @@ void jotd_auth_free(jotd_auth *a)
     jotd_throttle_free(a->throttle);
     jotd_keyring_free(a->keys);
     jotd_revoked_free(a->revoked);
+    jotd_revoked_free(a->revoked_api);
+    jotd_revoked_free(a->api_used);
+    jotd_wipe(a->introspect_auth, sizeof a->introspect_auth);
     jotd_free_secret(a->dummy_hash);
     for (size_t i = 0; i < a->nverify_claims; i++)
         free(a->verify_claims[i]);
     free(a->verify_claims);
+    for (size_t i = 0; i < a->nproxies; i++)
+        free(a->proxies[i]);
+    free(a->proxies);
     jotd_wipe(a->master, sizeof a->master);
     free(a);
 }

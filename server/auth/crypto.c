@@ -337,3 +337,50 @@ int jotd_master_key_load(const jotd_config *cfg, int may_create, uint8_t out[JOT
         snprintf(err, errlen, "master key file %s must hold 32 bytes (or 64 hex digits)", path);
     return rc;
 }
+
+static int b64_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+int jotd_b64_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *outlen)
+{
+    if (n % 4 != 0)
+        return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 4) {
+        int v[4];
+        int pad = 0;
+        for (int k = 0; k < 4; k++) {
+            /* '=' only at the end: one or two of them (RFC 4648 4). */
+            if (in[i + k] == '=' && i + 4 == n && k >= 2) {
+                v[k] = 0;
+                pad++;
+                continue;
+            }
+            if (pad)
+                return -1;
+            v[k] = b64_value(in[i + k]);
+            if (v[k] < 0)
+                return -1;
+        }
+        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+        size_t take = 3 - (size_t)pad;
+        if (o + take > cap)
+            return -1;
+        for (size_t k = 0; k < take; k++)
+            out[o++] = (uint8_t)(w >> (16 - 8 * k));
+    }
+    *outlen = o;
+    return 0;
+}

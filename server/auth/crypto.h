@@ -23,6 +23,10 @@ void jotd_random(void *out, size_t n);
  * hold 4 * ((n + 2) / 3) + 1 bytes. */
 void jotd_b64url(const uint8_t *in, size_t n, char *out);
 
+/* Decode standard base64 (RFC 4648 4, padding required) of n characters
+ * into out (cap bytes). 0 with *outlen, or -1 when malformed or too long. */
+int jotd_b64_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *outlen);
+
 /* A random identifier: 16 bytes as base64url (22 characters) into out[23]. */
 void jotd_random_id(char out[23]);
 /* A random RFC 9562 version 4 UUID, lower case, into out[37]. */

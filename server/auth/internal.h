@@ -37,7 +37,22 @@ struct jotd_auth {
     int64_t last_purge;
     char **verify_claims; /* claim names for X-Jot-* headers */
     size_t nverify_claims;
+    char **proxies;       /* trusted-proxies */
+    size_t nproxies;
+    jotd_revoked *revoked_api; /* revoked API tokens' jtis, until their exp */
+    jotd_revoked *api_used;    /* API tokens /verify saw since the last flush */
+    int64_t last_api_flush;
+    int64_t last_api_poll;
+    uint8_t introspect_auth[32]; /* SHA-256 of "client-id:secret", when configured */
 };
+
+/* The "sid" under which /verify's cache keeps an API token: this prefix
+ * and its jti (a family's sid never holds a ':'). */
+#define JOTD_API_CACHE_PREFIX "api:"
+/* API tokens: default and longest lifetime, most live ones per user. */
+#define JOTD_API_TTL_DEFAULT (90 * 24 * 3600)
+#define JOTD_API_TTL_MAX (365 * 24 * 3600)
+#define JOTD_API_PER_USER 100
 
 /* ---- passwords.c ---- */
 /* An argon2id encoded hash with the configured parameters, or NULL. */
@@ -68,9 +83,39 @@ void jotd_clear_cookie(jotd_req *r);
 /* The Bearer token of the Authorization header (RFC 6750 2.1), or NULL. */
 const char *jotd_bearer(const jotd_req *r, size_t *len);
 /* Revoke a family: the store, then the in-memory set. */
-void jotd_revoke_family(jotd_auth *a, const char *sid, const char *reason, int64_t now);
+jotd_store_rc jotd_revoke_family(jotd_auth *a, const char *sid, const char *reason, int64_t now);
+/* 503 temporarily_unavailable with Retry-After: the store did not answer. */
+void jotd_store_failed(jotd_req *r);
 /* The access verifier's check hook: refuses revoked sids. */
 jot_status jotd_check_revoked(const jot_claims *claims, void *ctx);
+
+/* ---- apitokens.c ---- */
+/* The API verifier's check hook: refuses revoked jtis. */
+jot_status jotd_check_api_revoked(const jot_claims *claims, void *ctx);
+/* Put an API token's jti into the revoked set, until its exp (+ slack). */
+void jotd_api_revoked_add(jotd_auth *a, const char *jti, int64_t expires_at);
+/* Remember that /verify accepted the API token jti (for last_used_at). */
+void jotd_api_note_use(jotd_auth *a, const char *jti, size_t len, int64_t now);
+/* Periodic: revocations by other processes, last uses to the store, purge. */
+void jotd_api_tick(jotd_auth *a, int64_t now);
+/* Load the revoked API tokens at start; -1 when the store fails. */
+int jotd_api_load(jotd_auth *a);
+
+/* Verify a Bearer token as an access token, or, when it is of another typ,
+ * as an API token. *is_api tells which verified. */
+jot_status jotd_verify_bearer(const jotd_keysnap *ks, const char *token, size_t len, jot_claims **out,
+                              int *is_api);
+
+/* ---- sessions.c ---- */
+/* Who calls an account endpoint: the user and login of a valid access
+ * token (from a login: API tokens and refresh tokens do not manage the
+ * account). */
+typedef struct jotd_caller {
+    char sub[48];
+    char sid[64];
+} jotd_caller;
+/* 0 with *out filled, or -1 after answering 401. */
+int jotd_caller_auth(jotd_auth *a, jotd_req *r, jotd_caller *out);
 
 /* ---- handlers ---- */
 void jotd_h_signup(jotd_req *r, void *ctx);
@@ -82,5 +127,17 @@ void jotd_h_verify(jotd_req *r, void *ctx);
 void jotd_h_jwks(jotd_req *r, void *ctx);
 void jotd_h_healthz(jotd_req *r, void *ctx);
 void jotd_h_metrics(jotd_req *r, void *ctx);
+void jotd_h_api_create(jotd_req *r, void *ctx);
+void jotd_h_api_list(jotd_req *r, void *ctx);
+void jotd_h_api_delete(jotd_req *r, void *ctx);
+void jotd_h_sessions_list(jotd_req *r, void *ctx);
+void jotd_h_session_delete(jotd_req *r, void *ctx);
+void jotd_h_sessions_revoke_others(jotd_req *r, void *ctx);
+void jotd_h_introspect(jotd_req *r, void *ctx);
+
+/* The client's address into buf (64 bytes): the peer's, or, when the peer
+ * is a trusted proxy, the rightmost X-Forwarded-For entry that is not a
+ * trusted proxy itself (entries left of it are the client's to forge). */
+const char *jotd_auth_client(const jotd_auth *a, const jotd_req *r, char *buf, size_t n);
 
 #endif

@@ -130,6 +130,7 @@ static void snap_free(jotd_keysnap *s)
     jotd_vcache_free(s->vcache);
     jot_verifier_free(s->access);
     jot_verifier_free(s->refresh);
+    jot_verifier_free(s->api);
     jot_keyset_free(s->published_keys);
     jot_keyset_free(s->refresh_keys);
     jot_key_free(s->signer);
@@ -182,6 +183,7 @@ static jot_key *refresh_key(const uint8_t *master, const char *kid)
 }
 
 static const char *const access_required[] = {"sub", "jti", "exp", "iat", "sid"};
+static const char *const api_required[] = {"sub", "jti", "exp", "iat"};
 static const char *const refresh_required[] = {"sub", "jti", "exp", "sid"};
 
 static jotd_keysnap *build(const jotd_keyring_params *p, const jotd_key_row *rows, size_t n, int64_t now,
@@ -316,6 +318,17 @@ static jotd_keysnap *build(const jotd_keyring_params *p, const jotd_key_row *row
             rp.required_count = sizeof refresh_required / sizeof refresh_required[0];
             rp.max_size = 8192;
             st = jot_verifier_new(&rp, &s->refresh);
+        }
+        if (st == JOT_OK) {
+            /* API tokens: signed like access tokens (so that resource
+             * servers can verify them with the JWKS too), told apart by
+             * their typ (RFC 8725 3.11) and refused once revoked (by jti). */
+            ap.typ = "api+jwt";
+            ap.required = api_required;
+            ap.required_count = sizeof api_required / sizeof api_required[0];
+            ap.check = p->api_check;
+            ap.check_ctx = p->api_check_ctx;
+            st = jot_verifier_new(&ap, &s->api);
         }
         if (st != JOT_OK) {
             snprintf(err, errlen, "cannot build the verifiers: %s", jot_strerror(st));

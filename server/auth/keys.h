@@ -56,6 +56,7 @@ typedef struct jotd_keysnap {
     jot_keyset *refresh_keys;
     jot_verifier *access;  /* typ at+jwt, iss, aud; the revocation hook */
     jot_verifier *refresh; /* typ refresh+jwt, iss, aud = iss; HS256 (and, for older tokens, the signing keys) */
+    jot_verifier *api;     /* typ api+jwt, iss, aud; the API token revocation hook */
     jotd_vcache *vcache;   /* access tokens verified with these keys; NULL: off */
     char *jwks;
     size_t jwks_len;
@@ -73,6 +74,9 @@ typedef struct jotd_keyring_params {
     /* The access verifier's check hook (revoked sids). */
     jot_status (*check)(const jot_claims *claims, void *ctx);
     void *check_ctx;
+    /* The API token verifier's check hook (revoked jtis). */
+    jot_status (*api_check)(const jot_claims *claims, void *ctx);
+    void *api_check_ctx;
 } jotd_keyring_params;
 
 /* Load the keys (generating the first one when the store has none) and

@@ -96,7 +96,7 @@ static pw_job *job_new(jotd_auth *a, jotd_req *r, const char *user, const char *
     snprintf(j->username, sizeof j->username, "%s", user);
     j->password = jotd_xstrndup(pw, pwlen);
     j->password_len = pwlen;
-    snprintf(j->client, sizeof j->client, "%s", jotd_req_client(r));
+    jotd_auth_client(a, r, j->client, sizeof j->client);
     const char *ua = jotd_req_header(r, "User-Agent");
     snprintf(j->user_agent, sizeof j->user_agent, "%s", ua ? ua : "");
     return j;
@@ -134,7 +134,7 @@ static void signup_run(jotd_job *job)
         goto out;
     }
     if (rc != JOTD_STORE_NOT_FOUND) {
-        jotd_resp_error(r, 503, "temporarily_unavailable", "the store is not available");
+        jotd_store_failed(r);
         goto out;
     }
     memset(&u, 0, sizeof u);
@@ -166,7 +166,7 @@ static void signup_run(jotd_job *job)
         jotd_metrics_inc(&a->metrics.signups[JOTD_SIGNUP_CONFLICT]);
         jotd_resp_error(r, 409, "username_taken", "this username is taken");
     } else {
-        jotd_resp_error(r, 503, "temporarily_unavailable", "the store is not available");
+        jotd_store_failed(r);
     }
     jotd_user_release(&u);
 out:
@@ -238,7 +238,7 @@ static void start_session(pw_job *j, jotd_req *r, const jotd_user *u)
             jotd_token_response(a, r, access, refresh, t.expires_at, j->in_body, now);
             jotd_req_note(r, "login");
         } else {
-            jotd_resp_error(r, 503, "temporarily_unavailable", "the store is not available");
+            jotd_store_failed(r);
         }
     }
     jot_free(refresh);
@@ -254,7 +254,7 @@ static void login_run(jotd_job *job)
     int outcome = JOTD_ATTEMPT_CANCELLED;
     jotd_store_rc rc = jotd_store_user_find(a->store, j->username, &u);
     if (rc != JOTD_STORE_OK && rc != JOTD_STORE_NOT_FOUND) {
-        jotd_resp_error(r, 503, "temporarily_unavailable", "the store is not available");
+        jotd_store_failed(r);
         goto out;
     }
     /* The same work whether or not the user exists. */
@@ -295,7 +295,9 @@ void jotd_h_login(jotd_req *r, void *ctx)
         return;
     }
     unsigned delay_ms, retry_after;
-    if (jotd_throttle_begin(a->throttle, user, jotd_req_client(r), jotd_now(), &delay_ms, &retry_after) != 0) {
+    char client[64];
+    jotd_auth_client(a, r, client, sizeof client);
+    if (jotd_throttle_begin(a->throttle, user, client, jotd_now(), &delay_ms, &retry_after) != 0) {
         char ra[16];
         snprintf(ra, sizeof ra, "%u", retry_after);
         jotd_resp_header(r, "Retry-After", ra);

@@ -15,7 +15,7 @@
 #include "auth/internal.h"
 
 /* The family of a refresh token, if it is one of ours and still known:
- * signature, then the stored hash. */
+ * signature, then the stored hash. 0 found, -1 not, -2 the store failed. */
 static int refresh_family(jotd_auth *a, const jotd_keysnap *ks, const char *token, char *sid, size_t n)
 {
     size_t len = strlen(token);
@@ -26,7 +26,10 @@ static int refresh_family(jotd_auth *a, const jotd_keysnap *ks, const char *toke
     int found = -1;
     if (jot_claims_string(c, "jti", &jti, NULL) == JOT_OK && jot_claims_string(c, "sid", &fam, NULL) == JOT_OK) {
         jotd_refresh_info info;
-        if (jotd_store_refresh_get(a->store, fam, jti, &info) == JOTD_STORE_OK) {
+        jotd_store_rc rc = jotd_store_refresh_get(a->store, fam, jti, &info);
+        if (rc == JOTD_STORE_ERROR)
+            found = -2;
+        if (rc == JOTD_STORE_OK) {
             uint8_t hash[32];
             jotd_sha256(token, len, hash);
             if (jotd_ct_equal(hash, info.hash, sizeof hash)) {
@@ -81,11 +84,20 @@ void jotd_h_logout(jotd_req *r, void *ctx)
     char sid[64];
     int64_t now = jotd_now();
     jotd_keysnap *ks = jotd_keyring_acquire(a->keys);
-    if (refresh && *refresh && refresh_family(a, ks, refresh, sid, sizeof sid) == 0)
-        jotd_revoke_family(a, sid, "logout", now);
+    int failed = 0, found = refresh && *refresh ? refresh_family(a, ks, refresh, sid, sizeof sid) : -1;
+    if (found == 0)
+        failed |= jotd_revoke_family(a, sid, "logout", now) == JOTD_STORE_ERROR;
+    failed |= found == -2;
     if (bearer && access_family(ks, bearer, blen, sid, sizeof sid) == 0)
-        jotd_revoke_family(a, sid, "logout", now);
+        failed |= jotd_revoke_family(a, sid, "logout", now) == JOTD_STORE_ERROR;
     jotd_keysnap_release(ks);
+    /* A revocation the store did not record would come back when the
+     * in-memory set forgets it: the client must try again (the cookie is
+     * kept, so that it can). */
+    if (failed) {
+        jotd_store_failed(r);
+        return;
+    }
     /* Logging out is idempotent: a token that is already invalid leaves
      * nothing to revoke, and the answer is the same. */
     jotd_clear_cookie(r);
@@ -114,13 +126,17 @@ void jotd_h_revoke(jotd_req *r, void *ctx)
         found = access_family(ks, token, len, sid, sizeof sid);
     if (found != 0)
         found = refresh_family(a, ks, token, sid, sizeof sid);
-    if (found != 0 && !access_first)
+    if (found == -1 && !access_first)
         found = access_family(ks, token, len, sid, sizeof sid);
     jotd_keysnap_release(ks);
-    if (found == 0) {
-        jotd_revoke_family(a, sid, "revoke", now);
-        jotd_req_note(r, "revoked");
+    /* RFC 7009 2.2.1: 503 when the token could not be revoked now; the
+     * client then assumes it is still valid and tries again. */
+    if (found == -2 || (found == 0 && jotd_revoke_family(a, sid, "revoke", now) == JOTD_STORE_ERROR)) {
+        jotd_store_failed(r);
+        return;
     }
+    if (found == 0)
+        jotd_req_note(r, "revoked");
     /* RFC 7009 2.2: 200 whether or not the token was valid, so that the
      * answer tells nothing about it. */
     jotd_resp_body(r, 200, NULL, NULL, 0);

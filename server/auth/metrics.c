@@ -9,10 +9,20 @@ static const double bounds[JOTD_METRIC_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005,
 void jotd_metrics_init(jotd_metrics *m, const char *const *routes)
 {
     memset(m, 0, sizeof *m);
-    size_t i = 0;
-    for (; routes[i] && i < JOTD_METRIC_ROUTES - 1; i++)
-        m->routes[i].route = routes[i];
-    m->routes[i].route = "unmatched";
+    size_t used = 0;
+    for (size_t i = 0; routes[i] && i < JOTD_METRIC_ROUTES - 2; i++) {
+        size_t k = 0;
+        while (k < used && strcmp(m->routes[k].route, routes[i]) != 0)
+            k++;
+        if (k == used)
+            m->routes[used++].route = routes[i];
+        m->slot[i] = (unsigned char)k;
+        m->nroutes = i + 1;
+    }
+    m->routes[used].route = "unmatched";
+    m->unmatched = used++;
+    m->routes[used].route = "dashboard";
+    m->dashboard = used;
 }
 
 void jotd_metrics_inc(atomic_ulong *counter)
@@ -23,12 +33,7 @@ void jotd_metrics_inc(atomic_ulong *counter)
 void jotd_metrics_observe(int route, unsigned status, double seconds, void *ctx)
 {
     jotd_metrics *m = ctx;
-    /* The routes are named in the order they were registered, then
-     * "unmatched" (jotd_metrics_init). */
-    size_t last = 0;
-    while (last + 1 < JOTD_METRIC_ROUTES && m->routes[last + 1].route)
-        last++;
-    size_t i = route >= 0 && (size_t)route < last ? (size_t)route : last;
+    size_t i = route < 0 ? m->unmatched : (size_t)route < m->nroutes ? m->slot[route] : m->dashboard;
     jotd_route_metrics *rm = &m->routes[i];
     unsigned cls = status / 100;
     atomic_fetch_add_explicit(&rm->status[cls <= 5 ? cls : 0], 1, memory_order_relaxed);

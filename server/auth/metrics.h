@@ -35,11 +35,18 @@ typedef struct jotd_metrics {
     atomic_ulong revocations[JOTD_REVOKE_N];
     atomic_ulong verify_cache_hits;
     jotd_route_metrics routes[JOTD_METRIC_ROUTES];
+    /* The HTTP layer's route index -> its entry in routes: the routes of
+     * one path (GET and POST /api-tokens) share one series. */
+    unsigned char slot[JOTD_METRIC_ROUTES];
+    size_t nroutes; /* route indexes known; others count as unmatched */
+    size_t unmatched; /* the entry of "unmatched" */
+    size_t dashboard; /* routes registered after these: the dashboard's pages */
 } jotd_metrics;
 
 /* Zero everything and name the routes (static strings, NULL-terminated
- * list, in the order the HTTP layer numbers them); requests to other paths
- * count as "unmatched". */
+ * list, in the order the HTTP layer numbers them; a path named twice, for
+ * two methods, is one series); requests to other paths count as
+ * "unmatched", and routes registered after them as "dashboard". */
 void jotd_metrics_init(jotd_metrics *m, const char *const *routes);
 void jotd_metrics_inc(atomic_ulong *counter);
 /* The observer for the HTTP layer (jotd_http_options.observe): route is

@@ -141,3 +141,20 @@ size_t jotd_revoked_count(jotd_revoked *r)
     pthread_rwlock_unlock(&r->lock);
     return n;
 }
+
+void jotd_revoked_drain(jotd_revoked *r, void (*cb)(const char *key, int64_t t, void *ctx), void *ctx)
+{
+    pthread_rwlock_wrlock(&r->lock);
+    for (size_t i = 0; i < r->nbuckets; i++) {
+        entry *e = r->buckets[i];
+        while (e) {
+            entry *n = e->next;
+            cb(e->sid, e->drop_at, ctx);
+            free(e);
+            e = n;
+        }
+        r->buckets[i] = NULL;
+    }
+    r->count = 0;
+    pthread_rwlock_unlock(&r->lock);
+}

@@ -21,5 +21,10 @@ int jotd_revoked_has(jotd_revoked *r, const char *sid, size_t len);
 /* Drop the entries whose time has come. */
 void jotd_revoked_sweep(jotd_revoked *r, int64_t now);
 size_t jotd_revoked_count(jotd_revoked *r);
+/* Hand every entry to cb (its key and time) and empty the set. The set is
+ * also used as a plain map from an id to a time: the API tokens seen by
+ * /verify since the last flush (apitokens.c). cb runs under the set's
+ * lock: it must not call back into the set. */
+void jotd_revoked_drain(jotd_revoked *r, void (*cb)(const char *key, int64_t t, void *ctx), void *ctx);
 
 #endif

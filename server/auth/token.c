@@ -29,12 +29,6 @@ static void invalid_grant(jotd_auth *a, jotd_req *r, int cookie, const char *why
     jotd_resp_error(r, 401, "invalid_grant", why);
 }
 
-static void unavailable(jotd_req *r)
-{
-    jotd_resp_header(r, "Retry-After", "1");
-    jotd_resp_error(r, 503, "temporarily_unavailable", "the store is not available");
-}
-
 static void successor_aad(const char *jti, char *out, size_t n)
 {
     snprintf(out, n, "jotd successor of %s", jti);
@@ -149,7 +143,7 @@ static void rotate(jotd_auth *a, jotd_req *r, const jotd_keysnap *ks, const char
     if (rc == JOTD_STORE_NOT_FOUND) {
         invalid_grant(a, r, cookie, "unknown refresh token");
     } else if (rc != JOTD_STORE_OK) {
-        unavailable(r);
+        jotd_store_failed(r);
     } else if (rotated) {
         if (respond(a, r, ks, &info, x.succ_tok, x.succ_exp, cookie, now) == 0) {
             jotd_metrics_inc(&a->metrics.refreshes[JOTD_REFRESH_ROTATED]);

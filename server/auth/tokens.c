@@ -155,7 +155,13 @@ const char *jotd_bearer(const jotd_req *r, size_t *len)
     return h;
 }
 
-void jotd_revoke_family(jotd_auth *a, const char *sid, const char *reason, int64_t now)
+void jotd_store_failed(jotd_req *r)
+{
+    jotd_resp_header(r, "Retry-After", "1");
+    jotd_resp_error(r, 503, "temporarily_unavailable", "the store is not available");
+}
+
+jotd_store_rc jotd_revoke_family(jotd_auth *a, const char *sid, const char *reason, int64_t now)
 {
     jotd_store_rc rc = jotd_store_family_revoke(a->store, sid, now, reason);
     /* Into the in-memory set even if the store failed: /verify must refuse
@@ -169,6 +175,7 @@ void jotd_revoke_family(jotd_auth *a, const char *sid, const char *reason, int64
         jotd_metrics_inc(&a->metrics.revocations[which]);
         jotd_log("info", "session revoked", "sid", sid, "reason", reason, NULL);
     }
+    return rc;
 }
 
 jot_status jotd_check_revoked(const jot_claims *claims, void *ctx)

@@ -4,7 +4,8 @@
  *
  * /verify answers from memory only: the access verifier of the current key
  * snapshot (signature, alg, typ at+jwt, iss, aud, exp) and the revoked-family
- * set. It never waits on the store.
+ * set, or for a token of typ api+jwt the API verifier and the revoked API
+ * tokens. It never waits on the store.
  */
 #include <stdio.h>
 #include <string.h>
@@ -86,6 +87,21 @@ static size_t answer_headers(const jotd_auth *a, const jot_claims *c, char names
 
 #define MAX_ANSWER_HEADERS 12
 
+/* Whether the revocation key kept with a cached answer is revoked: a
+ * family's sid, or JOTD_API_CACHE_PREFIX and an API token's jti (whose use
+ * is then noted). */
+static int cached_revoked(jotd_auth *a, const char *key, int64_t now)
+{
+    size_t pl = sizeof JOTD_API_CACHE_PREFIX - 1;
+    if (strncmp(key, JOTD_API_CACHE_PREFIX, pl) != 0)
+        return jotd_revoked_has(a->revoked, key, strlen(key));
+    const char *jti = key + pl;
+    if (jotd_revoked_has(a->revoked_api, jti, strlen(jti)))
+        return 1;
+    jotd_api_note_use(a, jti, strlen(jti), now);
+    return 0;
+}
+
 void jotd_h_verify(jotd_req *r, void *ctx)
 {
     jotd_auth *a = ctx;
@@ -104,7 +120,7 @@ void jotd_h_verify(jotd_req *r, void *ctx)
         /* Verified before with these very keys, and not expired: only
          * the revocation can have changed since. */
         jotd_metrics_inc(&a->metrics.verify_cache_hits);
-        if (jotd_revoked_has(a->revoked, sid, strlen(sid))) {
+        if (cached_revoked(a, sid, now)) {
             jotd_metrics_inc(&a->metrics.verify[JOTD_VERIFY_REVOKED]);
             unauthorized(r, "revoked");
         } else {
@@ -116,7 +132,8 @@ void jotd_h_verify(jotd_req *r, void *ctx)
         return;
     }
     jot_claims *c = NULL;
-    jot_status st = jot_verify(ks->access, token, len, &c, NULL);
+    int is_api = 0;
+    jot_status st = jotd_verify_bearer(ks, token, len, &c, &is_api);
     if (st != JOT_OK) {
         if (st == JOT_E_REVOKED) {
             jotd_metrics_inc(&a->metrics.verify[JOTD_VERIFY_REVOKED]);
@@ -131,10 +148,20 @@ void jotd_h_verify(jotd_req *r, void *ctx)
     char names[MAX_ANSWER_HEADERS][96], values[MAX_ANSWER_HEADERS][256];
     size_t n = answer_headers(a, c, names, values, MAX_ANSWER_HEADERS);
     jotd_metrics_inc(&a->metrics.verify[JOTD_VERIFY_VALID]);
+    /* What a cache hit must check for revocation: the sid of an access
+     * token, the jti of an API token. */
     const char *s = NULL;
+    size_t slen = 0;
+    char key[JOTD_VCACHE_SID_MAX];
+    int have_key = 0;
+    if (jot_claims_string(c, is_api ? "jti" : "sid", &s, &slen) == JOT_OK) {
+        if (is_api)
+            jotd_api_note_use(a, s, slen, now);
+        have_key = snprintf(key, sizeof key, "%s%s", is_api ? JOTD_API_CACHE_PREFIX : "", s) < (int)sizeof key;
+    }
     int64_t exp = 0;
     jotd_shared_resp *shared = NULL;
-    if (ks->vcache && jot_claims_string(c, "sid", &s, NULL) == JOT_OK && jot_claims_int(c, "exp", &exp) == JOT_OK) {
+    if (ks->vcache && have_key && jot_claims_int(c, "exp", &exp) == JOT_OK) {
         const char *np[MAX_ANSWER_HEADERS], *vp[MAX_ANSWER_HEADERS];
         for (size_t i = 0; i < n; i++) {
             np[i] = names[i];
@@ -143,7 +170,7 @@ void jotd_h_verify(jotd_req *r, void *ctx)
         shared = jotd_shared_resp_new(200, np, vp, n);
     }
     if (shared) {
-        jotd_vcache_put(ks->vcache, token, len, exp, s, shared, now);
+        jotd_vcache_put(ks->vcache, token, len, exp, key, shared, now);
         jotd_resp_shared(r, shared);
         jotd_shared_resp_release(shared);
     } else {

@@ -80,6 +80,25 @@ static const char *const jotd_sqlite_migrations[] = {
     "  FROM refresh_tokens;"
     "DROP TABLE refresh_tokens;"
     "ALTER TABLE refresh_tokens_v2 RENAME TO refresh_tokens;",
+
+    /* 3: API tokens. Like refresh tokens, only the SHA-256 of the token's
+     * text is kept; the id is the token's jti. A row stays until the token
+     * has expired, so that a revocation can still be read at start-up by
+     * every jotd on the store. */
+    "CREATE TABLE api_tokens ("
+    "  id TEXT PRIMARY KEY,"
+    "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  scopes TEXT NOT NULL,"
+    "  token_hash BLOB NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  revoked_at INTEGER,"
+    "  last_used_at INTEGER"
+    ");"
+    "CREATE INDEX api_tokens_user ON api_tokens(user_id);"
+    "CREATE INDEX api_tokens_expiry ON api_tokens(expires_at);"
+    "CREATE INDEX api_tokens_revoked ON api_tokens(revoked_at) WHERE revoked_at IS NOT NULL;",
 };
 
 #define JOTD_SQLITE_SCHEMA_LATEST ((int)(sizeof jotd_sqlite_migrations / sizeof jotd_sqlite_migrations[0]))

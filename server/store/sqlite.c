@@ -61,11 +61,24 @@ enum stmt_id {
     S_TOKENS_REVOKE,
     S_REVOKED_SINCE,
     S_PURGE_FAMILIES,
+    S_API_INSERT,
+    S_API_GET,
+    S_API_LIST,
+    S_API_REVOKE,
+    S_API_REVOKED_SINCE,
+    S_API_TOUCH,
+    S_API_PURGE,
+    S_SESSION_LIST,
+    S_SESSION_GET,
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
     S_COUNT
 };
+
+#define API_COLUMNS "id, user_id, name, scopes, token_hash, created_at, expires_at, revoked_at, last_used_at"
+#define SESSION_COLUMNS                                                                                          \
+    "id, user_id, created_at, expires_at, client_addr, user_agent, last_used_at, refresh_expires_at, revoked_at"
 
 static const char *const sql_text[S_COUNT] = {
     [S_PING] = "SELECT 1",
@@ -99,6 +112,18 @@ static const char *const sql_text[S_COUNT] = {
     /* In batches, so that the store is never held for long. */
     [S_PURGE_FAMILIES] = "DELETE FROM families WHERE id IN (SELECT id FROM families WHERE expires_at < ?1 "
                          "UNION ALL SELECT id FROM families WHERE refresh_expires_at < ?1 LIMIT 256)",
+    [S_API_INSERT] = "INSERT INTO api_tokens (id, user_id, name, scopes, token_hash, created_at, expires_at) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_API_GET] = "SELECT " API_COLUMNS " FROM api_tokens WHERE id = ?1",
+    [S_API_LIST] = "SELECT " API_COLUMNS " FROM api_tokens WHERE user_id = ?1 ORDER BY created_at DESC, id",
+    /* The first revocation time stays: it is what other processes poll. */
+    [S_API_REVOKE] = "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?3) WHERE id = ?1 AND user_id = ?2",
+    [S_API_REVOKED_SINCE] = "SELECT id, revoked_at, expires_at FROM api_tokens WHERE revoked_at >= ?1",
+    [S_API_TOUCH] = "UPDATE api_tokens SET last_used_at = max(coalesce(last_used_at, 0), ?2) WHERE id = ?1",
+    [S_API_PURGE] = "DELETE FROM api_tokens WHERE id IN (SELECT id FROM api_tokens WHERE expires_at < ?1 LIMIT 256)",
+    [S_SESSION_LIST] = "SELECT " SESSION_COLUMNS " FROM families WHERE user_id = ?1 AND revoked_at IS NULL "
+                       "AND expires_at > ?2 AND refresh_expires_at > ?2 ORDER BY last_used_at DESC, created_at DESC, id",
+    [S_SESSION_GET] = "SELECT " SESSION_COLUMNS " FROM families WHERE id = ?1",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -1068,6 +1093,283 @@ jotd_store_rc jotd_sqlite_purge(jotd_sqlite *s, int64_t grace_end, int64_t dead_
         }
         if (rc != SQLITE_DONE)
             log_db(c, "purge");
+        release(s, c);
+        if (rc != SQLITE_DONE)
+            return JOTD_STORE_ERROR;
+        if (n < 256)
+            return JOTD_STORE_OK;
+    }
+}
+
+/* ---- API tokens and the sessions list --------------------------------- */
+
+/* An integer column that may be NULL (0 then). */
+static int64_t col_int0(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : col_int(st, i);
+}
+
+static void api_row(sqlite3_stmt *st, jotd_api_token *t)
+{
+    memset(t, 0, sizeof *t);
+    col_copy(st, 0, t->id, sizeof t->id);
+    col_copy(st, 1, t->user_id, sizeof t->user_id);
+    col_copy(st, 2, t->name, sizeof t->name);
+    col_copy(st, 3, t->scopes, sizeof t->scopes);
+    if (sqlite3_column_bytes(st, 4) == (int)sizeof t->hash)
+        memcpy(t->hash, sqlite3_column_blob(st, 4), sizeof t->hash);
+    t->created_at = col_int(st, 5);
+    t->expires_at = col_int(st, 6);
+    t->revoked_at = col_int0(st, 7);
+    t->last_used_at = col_int0(st, 8);
+}
+
+static void session_row(sqlite3_stmt *st, jotd_session *x)
+{
+    memset(x, 0, sizeof *x);
+    col_copy(st, 0, x->family.id, sizeof x->family.id);
+    col_copy(st, 1, x->family.user_id, sizeof x->family.user_id);
+    x->family.created_at = col_int(st, 2);
+    x->family.expires_at = col_int(st, 3);
+    col_copy(st, 4, x->family.client_addr, sizeof x->family.client_addr);
+    col_copy(st, 5, x->family.user_agent, sizeof x->family.user_agent);
+    x->last_used_at = col_int(st, 6);
+    x->refresh_expires_at = col_int(st, 7);
+    x->revoked_at = col_int0(st, 8);
+}
+
+jotd_store_rc jotd_sqlite_api_token_insert(jotd_sqlite *s, const jotd_api_token *t)
+{
+    conn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    sqlite3_stmt *st = stmt(c, S_API_INSERT);
+    jotd_store_rc ret = JOTD_STORE_ERROR;
+    if (st) {
+        bind_text(st, 1, t->id);
+        bind_text(st, 2, t->user_id);
+        bind_text(st, 3, t->name);
+        bind_text(st, 4, t->scopes);
+        sqlite3_bind_blob(st, 5, t->hash, sizeof t->hash, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, t->created_at);
+        sqlite3_bind_int64(st, 7, t->expires_at);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            ret = JOTD_STORE_OK;
+        else if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+            ret = JOTD_STORE_EXISTS;
+        else
+            log_db(c, "api_token_insert");
+        done(st);
+    }
+    release(s, c);
+    return ret;
+}
+
+/* Run a one-row SELECT by one text key; fill(st, out) reads the row. */
+static jotd_store_rc select_one(jotd_sqlite *s, enum stmt_id id, const char *key, void (*fill)(sqlite3_stmt *, void *),
+                                void *out, const char *what)
+{
+    conn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    sqlite3_stmt *st = stmt(c, id);
+    jotd_store_rc ret = JOTD_STORE_ERROR;
+    if (st) {
+        bind_text(st, 1, key);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            fill(st, out);
+            ret = JOTD_STORE_OK;
+        } else if (rc == SQLITE_DONE) {
+            ret = JOTD_STORE_NOT_FOUND;
+        } else {
+            log_db(c, what);
+        }
+        done(st);
+    }
+    release(s, c);
+    return ret;
+}
+
+static void fill_api(sqlite3_stmt *st, void *out)
+{
+    api_row(st, out);
+}
+
+static void fill_session(sqlite3_stmt *st, void *out)
+{
+    session_row(st, out);
+}
+
+jotd_store_rc jotd_sqlite_api_token_get(jotd_sqlite *s, const char *id, jotd_api_token *out)
+{
+    memset(out, 0, sizeof *out);
+    return select_one(s, S_API_GET, id, fill_api, out, "api_token_get");
+}
+
+jotd_store_rc jotd_sqlite_session_get(jotd_sqlite *s, const char *id, jotd_session *out)
+{
+    memset(out, 0, sizeof *out);
+    return select_one(s, S_SESSION_GET, id, fill_session, out, "session_get");
+}
+
+jotd_store_rc jotd_sqlite_api_token_list(jotd_sqlite *s, const char *user_id, jotd_api_token **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    conn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    sqlite3_stmt *st = stmt(c, S_API_LIST);
+    jotd_store_rc ret = JOTD_STORE_ERROR;
+    jotd_api_token *rows = NULL;
+    size_t count = 0;
+    if (st) {
+        bind_text(st, 1, user_id);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            rows = jotd_xrealloc(rows, (count + 1) * sizeof *rows);
+            api_row(st, &rows[count++]);
+        }
+        if (rc == SQLITE_DONE) {
+            ret = JOTD_STORE_OK;
+        } else {
+            log_db(c, "api_token_list");
+            free(rows);
+            rows = NULL;
+            count = 0;
+        }
+        done(st);
+    }
+    release(s, c);
+    *out = rows;
+    *n = count;
+    return ret;
+}
+
+jotd_store_rc jotd_sqlite_session_list(jotd_sqlite *s, const char *user_id, int64_t now, jotd_session **out,
+                                      size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    conn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    sqlite3_stmt *st = stmt(c, S_SESSION_LIST);
+    jotd_store_rc ret = JOTD_STORE_ERROR;
+    jotd_session *rows = NULL;
+    size_t count = 0;
+    if (st) {
+        bind_text(st, 1, user_id);
+        sqlite3_bind_int64(st, 2, now);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            rows = jotd_xrealloc(rows, (count + 1) * sizeof *rows);
+            session_row(st, &rows[count++]);
+        }
+        if (rc == SQLITE_DONE) {
+            ret = JOTD_STORE_OK;
+        } else {
+            log_db(c, "session_list");
+            free(rows);
+            rows = NULL;
+            count = 0;
+        }
+        done(st);
+    }
+    release(s, c);
+    *out = rows;
+    *n = count;
+    return ret;
+}
+
+jotd_store_rc jotd_sqlite_api_token_revoke(jotd_sqlite *s, const char *user_id, const char *id, int64_t now)
+{
+    conn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    sqlite3_stmt *st = stmt(c, S_API_REVOKE);
+    jotd_store_rc ret = JOTD_STORE_ERROR;
+    if (st) {
+        bind_text(st, 1, id);
+        bind_text(st, 2, user_id);
+        sqlite3_bind_int64(st, 3, now);
+        if (sqlite3_step(st) == SQLITE_DONE)
+            ret = sqlite3_changes(c->db) == 1 ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND;
+        else
+            log_db(c, "api_token_revoke");
+        done(st);
+    }
+    release(s, c);
+    return ret;
+}
+
+jotd_store_rc jotd_sqlite_api_token_revoked_since(jotd_sqlite *s, int64_t since,
+                                                 void (*cb)(const char *id, int64_t revoked_at,
+                                                            int64_t expires_at, void *ctx),
+                                                 void *ctx)
+{
+    conn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    sqlite3_stmt *st = stmt(c, S_API_REVOKED_SINCE);
+    jotd_store_rc ret = JOTD_STORE_ERROR;
+    if (st) {
+        sqlite3_bind_int64(st, 1, since);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *id = (const char *)sqlite3_column_text(st, 0);
+            if (id)
+                cb(id, col_int(st, 1), col_int(st, 2), ctx);
+        }
+        if (rc == SQLITE_DONE)
+            ret = JOTD_STORE_OK;
+        else
+            log_db(c, "api_token_revoked_since");
+        done(st);
+    }
+    release(s, c);
+    return ret;
+}
+
+jotd_store_rc jotd_sqlite_api_token_touch(jotd_sqlite *s, const char *id, int64_t when)
+{
+    conn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    sqlite3_stmt *st = stmt(c, S_API_TOUCH);
+    jotd_store_rc ret = JOTD_STORE_ERROR;
+    if (st) {
+        bind_text(st, 1, id);
+        sqlite3_bind_int64(st, 2, when);
+        if (sqlite3_step(st) == SQLITE_DONE)
+            ret = sqlite3_changes(c->db) == 1 ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND;
+        else
+            log_db(c, "api_token_touch");
+        done(st);
+    }
+    release(s, c);
+    return ret;
+}
+
+jotd_store_rc jotd_sqlite_api_token_purge(jotd_sqlite *s, int64_t dead_before)
+{
+    /* In batches, each its own short statement, like the families. */
+    for (;;) {
+        conn *c = acquire(s);
+        if (!c)
+            return JOTD_STORE_ERROR;
+        sqlite3_stmt *st = stmt(c, S_API_PURGE);
+        int rc = SQLITE_ERROR, n = 0;
+        if (st) {
+            sqlite3_bind_int64(st, 1, dead_before);
+            rc = sqlite3_step(st);
+            n = sqlite3_changes(c->db);
+            done(st);
+        }
+        if (rc != SQLITE_DONE)
+            log_db(c, "api_token_purge");
         release(s, c);
         if (rc != SQLITE_DONE)
             return JOTD_STORE_ERROR;

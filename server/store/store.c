@@ -1,32 +1,34 @@
 /*
  * server/store/store.c - the store interface of store.h, dispatched to the
- * backend the location names, and the parts common to every backend.
+ * backend the location names (pg.c for a postgresql:// or postgres:// URI,
+ * sqlite.c for a file path), and the parts common to every backend.
  */
 #include "store/store.h"
 
+#include "store/pg.h"
 #include "store/sqlite.h"
 #include "util.h"
 
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+/* Exactly one of the two is set. */
 struct jotd_store {
     jotd_sqlite *sqlite;
+    jotd_pg *pg;
 };
 
-#define CALL0(s, fn) jotd_sqlite_##fn((s)->sqlite)
-#define CALL(s, fn, ...) jotd_sqlite_##fn((s)->sqlite, __VA_ARGS__)
+/* Call backend function fn: jotd_pg_fn or jotd_sqlite_fn, with the
+ * backend's handle first. Every jotd_sqlite_ function has its jotd_pg_
+ * twin with the same parameters. */
+#define CALL0(s, fn) ((s)->pg ? jotd_pg_##fn((s)->pg) : jotd_sqlite_##fn((s)->sqlite))
+#define CALL(s, fn, ...) ((s)->pg ? jotd_pg_##fn((s)->pg, __VA_ARGS__) : jotd_sqlite_##fn((s)->sqlite, __VA_ARGS__))
 
 jotd_store_rc jotd_store_open(const char *location, jotd_store **out, char *err, size_t errlen)
 {
     *out = NULL;
-    if (strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0) {
-        snprintf(err, errlen, "the PostgreSQL store is not implemented yet; give an SQLite file path");
-        return JOTD_STORE_ERROR;
-    }
     jotd_store *s = jotd_xcalloc(1, sizeof *s);
-    jotd_store_rc rc = jotd_sqlite_open(location, &s->sqlite, err, errlen);
+    jotd_store_rc rc = jotd_pg_is_location(location) ? jotd_pg_open(location, &s->pg, err, errlen)
+                                                     : jotd_sqlite_open(location, &s->sqlite, err, errlen);
     if (rc != JOTD_STORE_OK) {
         free(s);
         return rc;
@@ -55,8 +57,7 @@ int jotd_store_schema_version(jotd_store *s)
 
 int jotd_store_schema_latest(jotd_store *s)
 {
-    (void)s;
-    return jotd_sqlite_schema_latest();
+    return s->pg ? jotd_pg_schema_latest() : jotd_sqlite_schema_latest();
 }
 
 jotd_store_rc jotd_store_ping(jotd_store *s)
@@ -156,4 +157,55 @@ jotd_store_rc jotd_store_revoked_since(jotd_store *s, int64_t since,
 jotd_store_rc jotd_store_purge(jotd_store *s, int64_t grace_end, int64_t dead_before)
 {
     return CALL(s, purge, grace_end, dead_before);
+}
+
+/* ---- API tokens and sessions ---- */
+
+jotd_store_rc jotd_store_api_token_insert(jotd_store *s, const jotd_api_token *t)
+{
+    return CALL(s, api_token_insert, t);
+}
+
+jotd_store_rc jotd_store_api_token_get(jotd_store *s, const char *id, jotd_api_token *out)
+{
+    return CALL(s, api_token_get, id, out);
+}
+
+jotd_store_rc jotd_store_api_token_list(jotd_store *s, const char *user_id, jotd_api_token **out, size_t *n)
+{
+    return CALL(s, api_token_list, user_id, out, n);
+}
+
+jotd_store_rc jotd_store_api_token_revoke(jotd_store *s, const char *user_id, const char *id, int64_t now)
+{
+    return CALL(s, api_token_revoke, user_id, id, now);
+}
+
+jotd_store_rc jotd_store_api_token_revoked_since(jotd_store *s, int64_t since,
+                                                 void (*cb)(const char *id, int64_t revoked_at,
+                                                            int64_t expires_at, void *ctx),
+                                                 void *ctx)
+{
+    return CALL(s, api_token_revoked_since, since, cb, ctx);
+}
+
+jotd_store_rc jotd_store_api_token_touch(jotd_store *s, const char *id, int64_t when)
+{
+    return CALL(s, api_token_touch, id, when);
+}
+
+jotd_store_rc jotd_store_api_token_purge(jotd_store *s, int64_t dead_before)
+{
+    return CALL(s, api_token_purge, dead_before);
+}
+
+jotd_store_rc jotd_store_session_list(jotd_store *s, const char *user_id, int64_t now, jotd_session **out,
+                                      size_t *n)
+{
+    return CALL(s, session_list, user_id, now, out, n);
+}
+
+jotd_store_rc jotd_store_session_get(jotd_store *s, const char *id, jotd_session *out)
+{
+    return CALL(s, session_get, id, out);
 }

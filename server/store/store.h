@@ -2,7 +2,7 @@
  * server/store/store.h - the store interface: everything jotd keeps, behind
  * functions that name no SQL and no backend type. Handlers (server/auth) use
  * only this header; store.c dispatches each call to the backend the
- * location names (sqlite.c for a file path).
+ * location names (pg.c for a postgresql:// URI, sqlite.c for a file path).
  *
  * Every function is safe to call from any thread at once. Each state change
  * is one transaction. Times are seconds since the epoch.
@@ -177,5 +177,61 @@ jotd_store_rc jotd_store_revoked_since(jotd_store *s, int64_t since,
  * (absolute end, or every token expired, before dead_before), in short
  * transactions. */
 jotd_store_rc jotd_store_purge(jotd_store *s, int64_t grace_end, int64_t dead_before);
+
+/* ---- API tokens and the sessions list ----------------------------------
+ *
+ * Plain rows: every backend fills the same structs. */
+
+#define JOTD_API_NAME_MAX 100   /* bytes of a token's name */
+#define JOTD_API_SCOPES_MAX 512 /* bytes of its space-separated scopes */
+
+typedef struct jotd_api_token {
+    char id[48];       /* the token's jti */
+    char user_id[48];
+    char name[JOTD_API_NAME_MAX + 1];
+    char scopes[JOTD_API_SCOPES_MAX + 1]; /* space-separated, "" for none */
+    uint8_t hash[32];  /* SHA-256 of the token text; never the text */
+    int64_t created_at;
+    int64_t expires_at;
+    int64_t revoked_at;   /* 0 while not revoked */
+    int64_t last_used_at; /* 0 when never seen (recorded with some delay) */
+} jotd_api_token;
+
+/* EXISTS when the id is taken. */
+jotd_store_rc jotd_store_api_token_insert(jotd_store *s, const jotd_api_token *t);
+/* One token by id (whoever owns it). */
+jotd_store_rc jotd_store_api_token_get(jotd_store *s, const char *id, jotd_api_token *out);
+/* A user's tokens, newest first, revoked ones included (until purged).
+ * *out is an array the caller frees with free(); *n may be 0. */
+jotd_store_rc jotd_store_api_token_list(jotd_store *s, const char *user_id, jotd_api_token **out, size_t *n);
+/* Revoke the token id of user_id. OK when the user has it (already revoked
+ * included: the first revocation time stays), NOT_FOUND otherwise. */
+jotd_store_rc jotd_store_api_token_revoke(jotd_store *s, const char *user_id, const char *id, int64_t now);
+/* Tokens revoked at or after since: cb(id, revoked_at, expires_at). */
+jotd_store_rc jotd_store_api_token_revoked_since(jotd_store *s, int64_t since,
+                                                 void (*cb)(const char *id, int64_t revoked_at,
+                                                            int64_t expires_at, void *ctx),
+                                                 void *ctx);
+/* Record a use: last_used_at becomes at least when. NOT_FOUND for an
+ * unknown id. */
+jotd_store_rc jotd_store_api_token_touch(jotd_store *s, const char *id, int64_t when);
+/* Delete the tokens that expired before dead_before. */
+jotd_store_rc jotd_store_api_token_purge(jotd_store *s, int64_t dead_before);
+
+/* A login (refresh family) as the sessions list shows it. */
+typedef struct jotd_session {
+    jotd_family family;
+    int64_t last_used_at;       /* as last recorded (see touch_family) */
+    int64_t refresh_expires_at; /* expiry of its newest refresh token, as last recorded */
+    int64_t revoked_at;         /* 0 while alive */
+} jotd_session;
+
+/* A user's live logins (not revoked, not past expires_at nor
+ * refresh_expires_at at now), most recently used first. *out is an array
+ * the caller frees with free(); *n may be 0. */
+jotd_store_rc jotd_store_session_list(jotd_store *s, const char *user_id, int64_t now, jotd_session **out,
+                                      size_t *n);
+/* One login by id, alive or not. */
+jotd_store_rc jotd_store_session_get(jotd_store *s, const char *id, jotd_session *out);
 
 #endif

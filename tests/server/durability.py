@@ -5,10 +5,9 @@ chain must go on from the newest token it received, while the tokens before
 it are spent (reuse)."""
 
 import signal
-import sqlite3
 import threading
 
-from jotdtest import Server, run
+from jotdtest import BACKEND, Server, run
 
 PW = "correct horse battery"
 CHAINS = 8
@@ -42,11 +41,13 @@ def main(t):
         s.proc.wait(30)
         s.logfile.close()
         s.proc = None
-        db = sqlite3.connect(s.store)
-        ok = db.execute("PRAGMA integrity_check").fetchone()[0]
-        spent = db.execute("SELECT count(*) FROM refresh_tokens WHERE state = 'spent'").fetchone()[0]
-        db.close()
-        t.eq(ok, "ok", "durability: the store passes SQLite's integrity check after SIGKILL")
+        if BACKEND == "sqlite":
+            ok = s.sql("PRAGMA integrity_check")[0][0]
+            t.eq(ok, "ok", "durability: the store passes SQLite's integrity check after SIGKILL")
+        else:
+            print("# skipped on %s: SQLite's integrity check (the database server's files are its own;"
+                  " a SIGKILL of jotd cannot leave them half-written)" % BACKEND)
+        spent = int(s.sql("SELECT count(*) FROM refresh_tokens WHERE state = 'spent'")[0][0])
         t.eq(spent, CHAINS * STEPS, "durability: every rotation answered 200 is in the store")
         s.start()
         got = [s.refresh(rt).status for rt in chains]

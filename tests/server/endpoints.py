@@ -238,10 +238,15 @@ def other_tests(t, s):
         return -1
     t.check(value('jotd_logins_total{result="success"}') >= 5, "metrics: successful logins were counted")
     t.check(value('jotd_verify_total{result="revoked"}') >= 1, "metrics: revoked verifications were counted")
-    for method, path in [("GET", "/api-tokens"), ("POST", "/api-tokens"), ("GET", "/sessions"),
-                         ("DELETE", "/sessions/abc"), ("POST", "/introspect"), ("GET", "/nope")]:
+    r = s.request("GET", "/nope")
+    t.check(r.status == 404 and r.is_json_error(), "GET /nope: 404 JSON", repr(r))
+    # The account endpoints want a Bearer access token, /introspect Basic
+    # (api_tokens, sessions and introspect test them in depth).
+    for method, path in [("GET", "/api-tokens"), ("POST", "/api-tokens"), ("DELETE", "/api-tokens/abc"),
+                         ("GET", "/sessions"), ("DELETE", "/sessions/abc"), ("POST", "/sessions/revoke-others"),
+                         ("POST", "/introspect")]:
         r = s.request(method, path)
-        t.check(r.status == 404 and r.is_json_error(), "%s %s: 404 JSON (not implemented yet)" % (method, path),
+        t.check(r.status == 401 and r.is_json_error(), "%s %s without credentials: 401 JSON" % (method, path),
                 repr(r))
 
 

@@ -3,9 +3,20 @@ temporary store per server, plain HTTP requests, and a tally of checks.
 
 Run by the tests/server/*.sh wrappers with /usr/bin/python3 (PyJWT lives
 there); JOTD is the path of the jotd binary.
+
+The store: an SQLite file in the server's folder, or, when
+JOTD_TEST_PG_URL names a PostgreSQL cluster (postgresql://USER:PW@HOST:PORT/DB,
+see tests/pg/cluster.sh), a fresh database on that cluster per server
+folder, dropped by cleanup(). One suite, two backends: BACKEND says which.
+Tests that look into the store itself use Server.sql and Server.store_bytes,
+or skip what only one backend has with a printed reason.
+
+As a command: `jotdtest.py pg-create` prints the URL of a fresh database on
+the cluster, `jotdtest.py pg-drop URL` drops it (for the shell tests).
 """
 
 import base64
+import hashlib
 import http.client
 import json
 import os
@@ -29,6 +40,70 @@ if not JOTD or not os.access(JOTD, os.X_OK):
 # Cheaper argon2id for tests that log in many times; tests of the defaults
 # pass their own settings.
 FAST_ARGON2 = ["--argon2-memory", "1024", "--argon2-iterations", "1"]
+
+PG_URL = os.environ.get("JOTD_TEST_PG_URL") or None
+BACKEND = "postgresql" if PG_URL else "sqlite"
+SKIP = 77  # the exit status CTest reports as skipped (SKIP_RETURN_CODE)
+
+
+def skip(reason):
+    """End the test as skipped, saying why."""
+    print("SKIP: %s" % reason)
+    sys.stdout.flush()
+    sys.exit(SKIP)
+
+
+# ---- PostgreSQL ---------------------------------------------------------------
+
+def pg_binary(name):
+    """A PostgreSQL client program (psql, pg_dump): the newest server's own,
+    else the one on PATH."""
+    found = []
+    base = "/usr/lib/postgresql"
+    if os.path.isdir(base):
+        for v in os.listdir(base):
+            c = os.path.join(base, v, "bin", name)
+            if v.isdigit() and os.access(c, os.X_OK):
+                found.append((int(v), c))
+    if found:
+        return max(found)[1]
+    p = shutil.which(name)
+    if not p:
+        raise RuntimeError("%s not found (Debian package postgresql-client)" % name)
+    return p
+
+
+def pg_with_database(url, name):
+    """The URL url, naming database name instead."""
+    u = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + name, u.query, u.fragment))
+
+
+def psql(url, sql, timeout=60):
+    """Run sql on url; its rows as lists of strings (unaligned, tab-separated)."""
+    p = subprocess.run([pg_binary("psql"), "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+                        "-d", url, "-c", sql], capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError("psql %r failed: %s" % (sql, p.stderr.strip()))
+    return [line.split("\t") for line in p.stdout.splitlines() if line]
+
+
+def pg_create(name):
+    """Create database name on the cluster (nothing when it exists); its URL."""
+    if not psql(PG_URL, "SELECT 1 FROM pg_database WHERE datname = '%s'" % name):
+        psql(PG_URL, "CREATE DATABASE %s" % name)
+    return pg_with_database(PG_URL, name)
+
+
+# The folder of the server each database was made for (its master key).
+_pg_dirs = {}
+
+
+def pg_drop(name):
+    try:
+        psql(PG_URL, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+    except Exception as e:  # the test's verdict is made; say it and go on
+        print("# could not drop database %s: %s" % (name, e))
 
 
 def free_port():
@@ -108,15 +183,60 @@ class Server:
         for k in list(self.env):
             if k.startswith("JOTD_") and k != "JOTD_MASTER_KEY":
                 del self.env[k]
+        if PG_URL:
+            # The master key beside the store, as with SQLite: in the folder
+            # of the server whose database this is (the one given with
+            # --store, else this server's own). A test's own setting wins.
+            given = self.args[self.args.index("--store") + 1] if "--store" in self.args[:-1] else None
+            keydir = _pg_dirs.get(given, self.dir)
+            self.env["JOTD_MASTER_KEY_FILE"] = os.path.join(keydir, "jotd.master.key")
         if env:
             self.env.update(env)
         self.proc = None
         self.logpath = os.path.join(self.dir, "jotd.log")
         self.base = "http://127.0.0.1:%d" % self.port
+        self.pg_db = None
 
     @property
     def store(self):
-        return os.path.join(self.dir, "jotd.db")
+        if not PG_URL:
+            return os.path.join(self.dir, "jotd.db")
+        # One database per server folder: a server started again on the
+        # same folder finds its store.
+        if not self.pg_db:
+            self.pg_db = "jt_" + hashlib.sha256(os.path.abspath(self.dir).encode()).hexdigest()[:16]
+            _pg_dirs[pg_create(self.pg_db)] = self.dir
+        return pg_with_database(PG_URL, self.pg_db)
+
+    def sql(self, query):
+        """Rows of query on this server's store, as lists of strings."""
+        if PG_URL:
+            return psql(self.store, query)
+        import sqlite3
+        db = sqlite3.connect(self.store, timeout=10)
+        try:
+            rows = [["" if v is None else str(v) for v in row] for row in db.execute(query).fetchall()]
+            db.commit()
+            return rows
+        finally:
+            db.close()
+
+    def store_bytes(self):
+        """Everything the store holds, as bytes: the SQLite file and its
+        WAL, or a pg_dump of the database (bytea in hex)."""
+        if PG_URL:
+            p = subprocess.run([pg_binary("pg_dump"), "-d", self.store], capture_output=True, timeout=60)
+            if p.returncode != 0:
+                raise RuntimeError("pg_dump failed: %s" % p.stderr.decode())
+            return p.stdout
+        data = b""
+        for suffix in ("", "-wal"):
+            try:
+                with open(self.store + suffix, "rb") as f:
+                    data += f.read()
+            except OSError:
+                pass
+        return data
 
     def command(self, *extra):
         return [JOTD, "serve", "--listen", "127.0.0.1:%d" % self.port, "--store", self.store] + self.args + list(extra)
@@ -160,6 +280,9 @@ class Server:
     def cleanup(self):
         if self.proc:
             self.stop()
+        if self.pg_db:
+            pg_drop(self.pg_db)
+            self.pg_db = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def wait_log(self, needle, timeout=5):
@@ -282,3 +405,14 @@ def run(name, body):
         traceback.print_exc()
         t.check(False, "%s: unexpected exception" % name)
     t.finish()
+
+
+if __name__ == "__main__":
+    # For the shell tests: a fresh database on the cluster, and its end.
+    if len(sys.argv) == 2 and sys.argv[1] == "pg-create" and PG_URL:
+        print(pg_create("jt_" + os.urandom(8).hex()))
+    elif len(sys.argv) == 3 and sys.argv[1] == "pg-drop" and PG_URL:
+        pg_drop(urllib.parse.urlsplit(sys.argv[2]).path.lstrip("/"))
+    else:
+        print("usage: JOTD_TEST_PG_URL=URL jotdtest.py pg-create | pg-drop URL", file=sys.stderr)
+        sys.exit(2)

@@ -15,9 +15,18 @@ pass=0
 fail=0
 pid=
 
+# The store: an SQLite file, or a fresh database on the PostgreSQL cluster
+# of JOTD_TEST_PG_URL (the server-pg/ registration of this suite).
+store="$dir/jotd.db"
+if [ -n "${JOTD_TEST_PG_URL:-}" ]; then
+    store=$($PY "$(dirname "$0")/jotdtest.py" pg-create) || exit 1
+    export JOTD_MASTER_KEY_FILE="$dir/jotd.master.key"
+fi
+
 cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null
     rm -rf "$dir"
+    [ -n "${JOTD_TEST_PG_URL:-}" ] && $PY "$(dirname "$0")/jotdtest.py" pg-drop "$store"
 }
 trap cleanup EXIT
 
@@ -40,7 +49,7 @@ req() {
 status() { tail -n1; }
 body() { sed '$d'; }
 
-(cd "$dir" && exec timeout 300 "$JOTD" serve --listen "127.0.0.1:$port" --store "$dir/jotd.db" \
+(cd "$dir" && exec timeout 300 "$JOTD" serve --listen "127.0.0.1:$port" --store "$store" \
     --access-ttl 2s --argon2-memory 4096 --argon2-iterations 1 2>"$dir/log") &
 pid=$!
 for _ in $(seq 1 200); do

@@ -10,7 +10,16 @@ dir=$(mktemp -d)
 pass=0
 fail=0
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+
+# The store: an SQLite file, or a fresh database on the PostgreSQL cluster
+# of JOTD_TEST_PG_URL (the server-pg/ registration of this suite).
+store="$dir/jotd.db"
+if [ -n "${JOTD_TEST_PG_URL:-}" ]; then
+    store=$($PY "$(dirname "$0")/jotdtest.py" pg-create) || exit 1
+    export JOTD_MASTER_KEY_FILE="$dir/jotd.master.key"
+fi
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"
+      [ -n "${JOTD_TEST_PG_URL:-}" ] && $PY "$(dirname "$0")/jotdtest.py" pg-drop "$store"' EXIT
 
 check() {
     if [ "$2" = "$3" ]; then
@@ -30,7 +39,7 @@ check "test certificate" "$([ -s "$dir/cert.pem" ] && echo yes)" yes
 
 port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 B="https://127.0.0.1:$port"
-(cd "$dir" && exec timeout 120 "$JOTD" serve --listen "127.0.0.1:$port" --store "$dir/jotd.db" \
+(cd "$dir" && exec timeout 120 "$JOTD" serve --listen "127.0.0.1:$port" --store "$store" \
     --tls-cert "$dir/cert.pem" --tls-key "$dir/key.pem" --argon2-memory 1024 2>"$dir/log") &
 pid=$!
 for _ in $(seq 1 200); do
@@ -54,7 +63,7 @@ wait "$pid"
 check "SIGTERM: exit 0" "$?" 0
 pid=
 check "a missing certificate file is an error" \
-    "$(timeout 30 "$JOTD" serve --listen "127.0.0.1:$port" --store "$dir/jotd.db" --tls-cert "$dir/none.pem" \
+    "$(timeout 30 "$JOTD" serve --listen "127.0.0.1:$port" --store "$store" --tls-cert "$dir/none.pem" \
         --tls-key "$dir/key.pem" >/dev/null 2>&1; echo $?)" 1
 
 echo "$pass passed, $fail failed"

@@ -1,0 +1,516 @@
+/*
+ * server/auth/apitokens.c - API tokens: POST /api-tokens, GET /api-tokens,
+ * DELETE /api-tokens/{id}, and what /verify and /introspect need of them.
+ *
+ * An API token is a long-lived bearer token a user makes for a script or a
+ * service: a JWT of typ "api+jwt" signed like the access tokens (so that a
+ * resource server holding the JWKS can verify it too) and told apart from
+ * them by its typ (RFC 8725 3.11). Its jti is its id. The store keeps its
+ * SHA-256 and its metadata, never its text: it is shown once, in the answer
+ * that creates it.
+ *
+ * Revocation works as for logins: the store records it, and every jotd on
+ * the store keeps the revoked jtis in memory (loaded at start, polled each
+ * tick) until the tokens' exp, so /verify never waits on the store. The
+ * last use of a token is noted in memory by /verify and written to the
+ * store every few seconds.
+ *
+ * Only an access token from a login may create, list or revoke API tokens:
+ * an API token cannot make more of itself, and a refresh token is for
+ * /token alone.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/internal.h"
+
+/* How often the noted last uses reach the store (seconds). */
+#define USE_FLUSH_INTERVAL 10
+#define SCOPES_MAX 32
+#define SCOPE_LEN_MAX 64
+
+/* ---- The revoked set and the verifier's hook ---------------------------- */
+
+jot_status jotd_check_api_revoked(const jot_claims *claims, void *ctx)
+{
+    jotd_auth *a = ctx;
+    const char *jti;
+    size_t len;
+    if (jot_claims_string(claims, "jti", &jti, &len) != JOT_OK)
+        return JOT_E_MISSING_CLAIM;
+    return jotd_revoked_has(a->revoked_api, jti, len) ? JOT_E_REVOKED : JOT_OK;
+}
+
+void jotd_api_revoked_add(jotd_auth *a, const char *jti, int64_t expires_at)
+{
+    jotd_revoked_add(a->revoked_api, jti, expires_at + JOTD_KEY_SLACK);
+}
+
+static void add_revoked_api(const char *id, int64_t revoked_at, int64_t expires_at, void *ctx)
+{
+    (void)revoked_at;
+    jotd_api_revoked_add(ctx, id, expires_at);
+}
+
+int jotd_api_load(jotd_auth *a)
+{
+    /* A row lives until its token has expired, so every revocation that
+     * still matters is in the store. */
+    return jotd_store_api_token_revoked_since(a->store, 0, add_revoked_api, a) == JOTD_STORE_OK ? 0 : -1;
+}
+
+void jotd_api_note_use(jotd_auth *a, const char *jti, size_t len, int64_t now)
+{
+    /* The first use within a flush interval is enough: last_used_at is
+     * precise to that interval. A read lock answers the common case. */
+    if (jotd_revoked_has(a->api_used, jti, len))
+        return;
+    char id[64];
+    if (len >= sizeof id)
+        return;
+    memcpy(id, jti, len);
+    id[len] = '\0';
+    jotd_revoked_add(a->api_used, id, now);
+}
+
+typedef struct use_list {
+    char (*ids)[48];
+    int64_t *when;
+    size_t n;
+} use_list;
+
+static void collect_use(const char *key, int64_t t, void *ctx)
+{
+    use_list *l = ctx;
+    if (strlen(key) >= sizeof l->ids[0])
+        return;
+    l->ids = jotd_xrealloc(l->ids, (l->n + 1) * sizeof *l->ids);
+    l->when = jotd_xrealloc(l->when, (l->n + 1) * sizeof *l->when);
+    snprintf(l->ids[l->n], sizeof l->ids[0], "%s", key);
+    l->when[l->n++] = t;
+}
+
+void jotd_api_tick(jotd_auth *a, int64_t now)
+{
+    /* Revocations by other processes (another jotd on the store), with
+     * five seconds of overlap for clocks and commits in flight. */
+    if (jotd_store_api_token_revoked_since(a->store, a->last_api_poll - 5, add_revoked_api, a) == JOTD_STORE_OK)
+        a->last_api_poll = now;
+    jotd_revoked_sweep(a->revoked_api, now);
+    if (now - a->last_api_flush < USE_FLUSH_INTERVAL)
+        return;
+    a->last_api_flush = now;
+    /* Drain under the set's lock, write without it. */
+    use_list l = {NULL, NULL, 0};
+    jotd_revoked_drain(a->api_used, collect_use, &l);
+    for (size_t i = 0; i < l.n; i++)
+        jotd_store_api_token_touch(a->store, l.ids[i], l.when[i]);
+    free(l.ids);
+    free(l.when);
+    jotd_store_api_token_purge(a->store, now - JOTD_KEY_SLACK);
+}
+
+jot_status jotd_verify_bearer(const jotd_keysnap *ks, const char *token, size_t len, jot_claims **out,
+                              int *is_api)
+{
+    *is_api = 0;
+    jot_status st = jot_verify(ks->access, token, len, out, NULL);
+    if (st != JOT_E_BAD_TYPE)
+        return st;
+    /* Signed by one of our keys and valid so far, but not an access token:
+     * perhaps an API token. */
+    st = jot_verify(ks->api, token, len, out, NULL);
+    *is_api = st == JOT_OK;
+    return st;
+}
+
+/* ---- Request parameters ------------------------------------------------- */
+
+/* RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+static int scope_char(unsigned char c)
+{
+    return c == 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e);
+}
+
+typedef struct scope_set {
+    char out[JOTD_API_SCOPES_MAX + 1]; /* space-separated */
+    size_t len;
+    unsigned count;
+} scope_set;
+
+/* Add one scope token (s, n); a repeated one is taken once. NULL, or why
+ * it is refused. */
+static const char *scope_add(scope_set *ss, const char *s, size_t n)
+{
+    if (n == 0 || n > SCOPE_LEN_MAX)
+        return "scopes: each scope is 1 to 64 characters";
+    for (size_t i = 0; i < n; i++)
+        if (!scope_char((unsigned char)s[i]))
+            return "scopes: a scope is printable ASCII without space, '\"' or '\\' (RFC 6749 3.3)";
+    for (const char *p = ss->out; *p;) {
+        size_t l = strcspn(p, " ");
+        if (l == n && memcmp(p, s, n) == 0)
+            return NULL;
+        p += l + (p[l] == ' ');
+    }
+    if (++ss->count > SCOPES_MAX)
+        return "scopes: at most 32 scopes";
+    if (ss->len + (ss->len ? 1 : 0) + n > JOTD_API_SCOPES_MAX)
+        return "scopes: too long altogether (512 bytes)";
+    if (ss->len)
+        ss->out[ss->len++] = ' ';
+    memcpy(ss->out + ss->len, s, n);
+    ss->len += n;
+    ss->out[ss->len] = '\0';
+    return NULL;
+}
+
+/* "a b c" (RFC 6749 3.3's form). */
+static const char *scopes_from_string(scope_set *ss, const char *s)
+{
+    while (*s) {
+        while (*s == ' ')
+            s++;
+        size_t n = strcspn(s, " ");
+        if (n) {
+            const char *why = scope_add(ss, s, n);
+            if (why)
+                return why;
+        }
+        s += n;
+    }
+    return NULL;
+}
+
+static const char *skip_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    return p;
+}
+
+/* A JSON array of strings, as the HTTP layer's parser checked and kept it.
+ * A scope can hold neither '"' nor '\\', so a string with an escape is a
+ * bad scope anyway, and the scan need not decode any. */
+static const char *scopes_from_array(scope_set *ss, const char *json)
+{
+    const char *bad = "scopes: an array of strings, or one space-separated string";
+    const char *p = skip_ws(json);
+    if (*p++ != '[')
+        return bad;
+    p = skip_ws(p);
+    if (*p == ']')
+        return *skip_ws(p + 1) ? bad : NULL;
+    for (;;) {
+        if (*p++ != '"')
+            return bad;
+        const char *end = p;
+        while (*end && *end != '"' && *end != '\\')
+            end++;
+        if (*end != '"')
+            return *end == '\\' ? "scopes: a scope is printable ASCII without space, '\"' or '\\' (RFC 6749 3.3)"
+                                : bad;
+        const char *why = scope_add(ss, p, (size_t)(end - p));
+        if (why)
+            return why;
+        p = skip_ws(end + 1);
+        if (*p == ']')
+            return *skip_ws(p + 1) ? bad : NULL;
+        if (*p++ != ',')
+            return bad;
+        p = skip_ws(p);
+    }
+}
+
+static const char *parse_scopes(const jotd_req *r, scope_set *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    const jotd_param *p = jotd_params_get(jotd_req_params(r), "scopes");
+    if (!p || p->kind == JOTD_P_NULL)
+        return NULL;
+    if (p->kind == JOTD_P_STRING)
+        return scopes_from_string(ss, p->value);
+    if (p->kind == JOTD_P_OTHER && p->value)
+        return scopes_from_array(ss, p->value);
+    if (p->kind == JOTD_P_OTHER)
+        return "scopes: give them as one space-separated string (\"read write\")";
+    return "scopes: an array of strings, or one space-separated string";
+}
+
+/* expires_in: whole seconds (a JSON number), or a duration string ("30d"). */
+static const char *parse_expires_in(const jotd_req *r, int64_t *out)
+{
+    *out = JOTD_API_TTL_DEFAULT;
+    const jotd_param *p = jotd_params_get(jotd_req_params(r), "expires_in");
+    if (!p || p->kind == JOTD_P_NULL)
+        return NULL;
+    int64_t v = -1;
+    if (p->kind == JOTD_P_NUMBER && p->value[0] != '-' && strspn(p->value, "0123456789") == p->value_len &&
+        p->value_len <= 12)
+        v = strtoll(p->value, NULL, 10);
+    else if (p->kind == JOTD_P_STRING)
+        v = jotd_parse_duration(p->value);
+    else
+        return "expires_in: whole seconds, or a duration such as \"30d\"";
+    if (v < 1)
+        return "expires_in: whole seconds from 1, or a duration such as \"30d\"";
+    if (v > JOTD_API_TTL_MAX)
+        return "expires_in: at most one year (31536000 seconds); the default is 90 days";
+    *out = v;
+    return NULL;
+}
+
+static const char *check_name(const char *name)
+{
+    if (!name)
+        return "name: a string is required";
+    size_t n = strlen(name);
+    if (n == 0 || n > JOTD_API_NAME_MAX)
+        return "name: 1 to 100 bytes";
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+            return "name: no control characters";
+    return NULL;
+}
+
+/* ---- Minting ------------------------------------------------------------ */
+
+static char *mint_api(const jotd_auth *a, const jotd_keysnap *ks, const jotd_user *u, const char *jti,
+                      const char *scopes, int64_t now, int64_t exp)
+{
+    jot_builder *b = NULL;
+    if (jot_builder_new(&b) != JOT_OK)
+        return NULL;
+    jot_status st = jot_builder_header_string(b, "typ", "api+jwt");
+    if (st == JOT_OK)
+        st = jot_builder_header_string(b, "kid", ks->kid);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "iss", a->cfg->issuer);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "sub", u->id);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "aud", a->cfg->audience);
+    if (st == JOT_OK)
+        st = jot_builder_set_int(b, "exp", exp);
+    if (st == JOT_OK)
+        st = jot_builder_set_int(b, "iat", now);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "jti", jti);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "client_id", a->cfg->client_id);
+    if (st == JOT_OK && *scopes)
+        st = jot_builder_set_string(b, "scope", scopes); /* RFC 8693 4.2, RFC 9068 2.2.3 */
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "role", u->role);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "name", u->username);
+    char *tok = NULL;
+    if (st == JOT_OK)
+        st = jot_builder_sign(b, ks->signer, ks->alg, &tok);
+    if (st != JOT_OK)
+        jotd_log("error", "cannot sign an API token", "detail", jot_strerror(st), NULL);
+    jot_builder_free(b);
+    return tok;
+}
+
+/* ---- JSON ----------------------------------------------------------------- */
+
+/* "scopes":["a","b"] from "a b". */
+static void json_scopes(jotd_buf *b, const char *scopes)
+{
+    jotd_buf_adds(b, "\"scopes\":[");
+    int first = 1;
+    for (const char *p = scopes; *p;) {
+        size_t n = strcspn(p, " ");
+        if (n) {
+            if (!first)
+                jotd_buf_adds(b, ",");
+            jotd_buf_json_strn(b, p, n);
+            first = 0;
+        }
+        p += n + (p[n] == ' ');
+    }
+    jotd_buf_adds(b, "]");
+}
+
+static void json_time_or_null(jotd_buf *b, const char *name, int64_t t)
+{
+    if (t)
+        jotd_buf_printf(b, ",\"%s\":%lld", name, (long long)t);
+    else
+        jotd_buf_printf(b, ",\"%s\":null", name);
+}
+
+static void json_token(jotd_buf *b, const jotd_api_token *t, int64_t now)
+{
+    jotd_buf_adds(b, "{\"id\":");
+    jotd_buf_json_str(b, t->id);
+    jotd_buf_adds(b, ",\"name\":");
+    jotd_buf_json_str(b, t->name);
+    jotd_buf_adds(b, ",");
+    json_scopes(b, t->scopes);
+    jotd_buf_printf(b, ",\"created_at\":%lld,\"expires_at\":%lld", (long long)t->created_at,
+                    (long long)t->expires_at);
+    json_time_or_null(b, "last_used_at", t->last_used_at);
+    json_time_or_null(b, "revoked_at", t->revoked_at);
+    jotd_buf_printf(b, ",\"revoked\":%s,\"active\":%s}", t->revoked_at ? "true" : "false",
+                    !t->revoked_at && t->expires_at > now ? "true" : "false");
+}
+
+/* ---- Handlers ------------------------------------------------------------- */
+
+/* Whether the user may have one more live token. -1: the store failed. */
+static int below_limit(jotd_auth *a, const char *user_id, int64_t now)
+{
+    jotd_api_token *rows = NULL;
+    size_t n = 0;
+    if (jotd_store_api_token_list(a->store, user_id, &rows, &n) != JOTD_STORE_OK)
+        return -1;
+    size_t live = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!rows[i].revoked_at && rows[i].expires_at > now)
+            live++;
+    free(rows);
+    return live < JOTD_API_PER_USER;
+}
+
+void jotd_h_api_create(jotd_req *r, void *ctx)
+{
+    jotd_auth *a = ctx;
+    jotd_caller who;
+    if (jotd_caller_auth(a, r, &who) != 0)
+        return;
+    const char *name = jotd_req_param(r, "name");
+    const char *why = check_name(name);
+    int64_t ttl = 0;
+    scope_set ss;
+    if (!why)
+        why = parse_expires_in(r, &ttl);
+    if (!why)
+        why = parse_scopes(r, &ss);
+    if (why) {
+        jotd_resp_error(r, 400, "invalid_request", why);
+        return;
+    }
+    int64_t now = jotd_now();
+    int room = below_limit(a, who.sub, now);
+    if (room < 0) {
+        jotd_store_failed(r);
+        return;
+    }
+    if (!room) {
+        jotd_resp_error(r, 400, "invalid_request", "at most 100 live API tokens per user: revoke some first");
+        return;
+    }
+    jotd_user u;
+    memset(&u, 0, sizeof u);
+    jotd_store_rc rc = jotd_store_user_get(a->store, who.sub, &u);
+    if (rc != JOTD_STORE_OK) {
+        jotd_user_release(&u);
+        if (rc == JOTD_STORE_NOT_FOUND) {
+            jotd_resp_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+            jotd_resp_error(r, 401, "invalid_token", "the token's user does not exist");
+        } else {
+            jotd_store_failed(r);
+        }
+        return;
+    }
+    jotd_api_token row;
+    memset(&row, 0, sizeof row);
+    jotd_random_id(row.id);
+    snprintf(row.user_id, sizeof row.user_id, "%s", u.id);
+    snprintf(row.name, sizeof row.name, "%s", name);
+    snprintf(row.scopes, sizeof row.scopes, "%s", ss.out);
+    row.created_at = now;
+    row.expires_at = now + ttl;
+    jotd_keysnap *ks = jotd_keyring_acquire(a->keys);
+    char *tok = mint_api(a, ks, &u, row.id, row.scopes, now, row.expires_at);
+    jotd_keysnap_release(ks);
+    jotd_user_release(&u);
+    if (!tok) {
+        jotd_resp_error(r, 500, "server_error", "cannot sign the token");
+        return;
+    }
+    jotd_sha256(tok, strlen(tok), row.hash);
+    rc = jotd_store_api_token_insert(a->store, &row);
+    if (rc != JOTD_STORE_OK) {
+        jotd_wipe(tok, strlen(tok));
+        jot_free(tok);
+        jotd_store_failed(r);
+        return;
+    }
+    jotd_buf b;
+    jotd_buf_init(&b);
+    jotd_buf_adds(&b, "{\"id\":");
+    jotd_buf_json_str(&b, row.id);
+    jotd_buf_adds(&b, ",\"name\":");
+    jotd_buf_json_str(&b, row.name);
+    jotd_buf_adds(&b, ",\"token\":");
+    jotd_buf_json_str(&b, tok);
+    jotd_buf_printf(&b, ",\"token_type\":\"Bearer\",\"created_at\":%lld,\"expires_at\":%lld,",
+                    (long long)row.created_at, (long long)row.expires_at);
+    json_scopes(&b, row.scopes);
+    jotd_buf_adds(&b, "}");
+    jotd_wipe(tok, strlen(tok));
+    jot_free(tok);
+    jotd_req_note(r, "api_token_created");
+    jotd_log("info", "API token created", "id", row.id, "sub", row.user_id, NULL);
+    jotd_resp_json(r, 201, b.p);
+    jotd_buf_release(&b);
+}
+
+void jotd_h_api_list(jotd_req *r, void *ctx)
+{
+    jotd_auth *a = ctx;
+    jotd_caller who;
+    if (jotd_caller_auth(a, r, &who) != 0)
+        return;
+    jotd_api_token *rows = NULL;
+    size_t n = 0;
+    if (jotd_store_api_token_list(a->store, who.sub, &rows, &n) != JOTD_STORE_OK) {
+        jotd_store_failed(r);
+        return;
+    }
+    int64_t now = jotd_now();
+    jotd_buf b;
+    jotd_buf_init(&b);
+    jotd_buf_adds(&b, "{\"api_tokens\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            jotd_buf_adds(&b, ",");
+        json_token(&b, &rows[i], now);
+    }
+    jotd_buf_adds(&b, "]}");
+    free(rows);
+    jotd_resp_json(r, 200, b.p);
+    jotd_buf_release(&b);
+}
+
+void jotd_h_api_delete(jotd_req *r, void *ctx)
+{
+    jotd_auth *a = ctx;
+    jotd_caller who;
+    if (jotd_caller_auth(a, r, &who) != 0)
+        return;
+    const char *id = jotd_req_path_segment(r);
+    jotd_api_token t;
+    jotd_store_rc rc = jotd_store_api_token_get(a->store, id, &t);
+    /* Another user's token is answered like an unknown one. */
+    if (rc == JOTD_STORE_OK && strcmp(t.user_id, who.sub) != 0)
+        rc = JOTD_STORE_NOT_FOUND;
+    if (rc == JOTD_STORE_OK)
+        rc = jotd_store_api_token_revoke(a->store, who.sub, id, jotd_now());
+    if (rc == JOTD_STORE_NOT_FOUND) {
+        jotd_resp_error(r, 404, "not_found", "no such API token");
+        return;
+    }
+    if (rc != JOTD_STORE_OK) {
+        jotd_store_failed(r);
+        return;
+    }
+    jotd_api_revoked_add(a, t.id, t.expires_at);
+    jotd_req_note(r, "api_token_revoked");
+    jotd_log("info", "API token revoked", "id", t.id, "sub", t.user_id, NULL);
+    jotd_resp_body(r, 204, NULL, NULL, 0);
+}

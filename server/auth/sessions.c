@@ -1,0 +1,166 @@
+/*
+ * server/auth/sessions.c - a user's logins: GET /sessions,
+ * DELETE /sessions/{id}, POST /sessions/revoke-others; and the
+ * authentication of every account endpoint (jotd_caller_auth).
+ *
+ * A session is a refresh family: one login, its chain of refresh tokens,
+ * and the access tokens issued under it (their sid). Revoking one is what
+ * logout does: the store, then the in-memory set /verify consults.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/internal.h"
+
+static void unauthorized(jotd_req *r, const char *why, int had_token)
+{
+    /* RFC 6750 3.1: no error code when the request had no token at all. */
+    jotd_resp_header(r, "WWW-Authenticate", had_token ? "Bearer error=\"invalid_token\"" : "Bearer");
+    jotd_resp_error(r, 401, "invalid_token", why);
+}
+
+int jotd_caller_auth(jotd_auth *a, jotd_req *r, jotd_caller *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t len = 0;
+    const char *token = jotd_bearer(r, &len);
+    if (!token) {
+        unauthorized(r, "a Bearer access token is required", 0);
+        return -1;
+    }
+    jotd_keysnap *ks = jotd_keyring_acquire(a->keys);
+    jot_claims *c = NULL;
+    jot_status st = jot_verify(ks->access, token, len, &c, NULL);
+    jotd_keysnap_release(ks);
+    if (st != JOT_OK) {
+        /* An API token or a refresh token comes here as bad-type. */
+        unauthorized(r, st == JOT_E_BAD_TYPE ? "bad-type: an access token from a login is required"
+                                             : jot_status_code(st),
+                     1);
+        return -1;
+    }
+    const char *sub = NULL, *sid = NULL;
+    size_t sublen = 0, sidlen = 0;
+    int ok = jot_claims_string(c, "sub", &sub, &sublen) == JOT_OK &&
+             jot_claims_string(c, "sid", &sid, &sidlen) == JOT_OK && sublen < sizeof out->sub &&
+             sidlen < sizeof out->sid;
+    if (ok) {
+        memcpy(out->sub, sub, sublen + 1);
+        memcpy(out->sid, sid, sidlen + 1);
+    }
+    jot_claims_free(c);
+    if (!ok) {
+        unauthorized(r, "malformed", 1);
+        return -1;
+    }
+    return 0;
+}
+
+static void json_session(jotd_buf *b, const jotd_session *x, const char *current_sid)
+{
+    const jotd_family *f = &x->family;
+    jotd_buf_adds(b, "{\"id\":");
+    jotd_buf_json_str(b, f->id);
+    jotd_buf_printf(b, ",\"created_at\":%lld,\"last_used_at\":%lld,\"expires_at\":%lld", (long long)f->created_at,
+                    (long long)x->last_used_at, (long long)f->expires_at);
+    jotd_buf_adds(b, ",\"client_addr\":");
+    jotd_buf_json_str(b, f->client_addr);
+    jotd_buf_adds(b, ",\"user_agent\":");
+    jotd_buf_json_str(b, f->user_agent);
+    jotd_buf_printf(b, ",\"current\":%s}", strcmp(f->id, current_sid) == 0 ? "true" : "false");
+}
+
+void jotd_h_sessions_list(jotd_req *r, void *ctx)
+{
+    jotd_auth *a = ctx;
+    jotd_caller who;
+    if (jotd_caller_auth(a, r, &who) != 0)
+        return;
+    jotd_session *rows = NULL;
+    size_t n = 0;
+    if (jotd_store_session_list(a->store, who.sub, jotd_now(), &rows, &n) != JOTD_STORE_OK) {
+        jotd_store_failed(r);
+        return;
+    }
+    jotd_buf b;
+    jotd_buf_init(&b);
+    jotd_buf_adds(&b, "{\"sessions\":[");
+    size_t shown = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* A login revoked while the store failed to record it is in the
+         * in-memory set only: it is gone all the same. */
+        if (jotd_revoked_has(a->revoked, rows[i].family.id, strlen(rows[i].family.id)))
+            continue;
+        if (shown++)
+            jotd_buf_adds(&b, ",");
+        json_session(&b, &rows[i], who.sid);
+    }
+    jotd_buf_adds(&b, "]}");
+    free(rows);
+    jotd_resp_json(r, 200, b.p);
+    jotd_buf_release(&b);
+}
+
+void jotd_h_session_delete(jotd_req *r, void *ctx)
+{
+    jotd_auth *a = ctx;
+    jotd_caller who;
+    if (jotd_caller_auth(a, r, &who) != 0)
+        return;
+    const char *id = jotd_req_path_segment(r);
+    jotd_session x;
+    jotd_store_rc rc = jotd_store_session_get(a->store, id, &x);
+    if (rc == JOTD_STORE_OK && strcmp(x.family.user_id, who.sub) != 0)
+        rc = JOTD_STORE_NOT_FOUND; /* another user's login: as if unknown */
+    if (rc == JOTD_STORE_NOT_FOUND) {
+        jotd_resp_error(r, 404, "not_found", "no such session");
+        return;
+    }
+    if (rc != JOTD_STORE_OK) {
+        jotd_store_failed(r);
+        return;
+    }
+    /* Revoking one's own current login is a logout; revoking one already
+     * revoked changes nothing and is answered the same. */
+    if (!x.revoked_at && jotd_revoke_family(a, x.family.id, "revoke", jotd_now()) == JOTD_STORE_ERROR) {
+        jotd_store_failed(r);
+        return;
+    }
+    jotd_req_note(r, "session_revoked");
+    jotd_resp_body(r, 204, NULL, NULL, 0);
+}
+
+void jotd_h_sessions_revoke_others(jotd_req *r, void *ctx)
+{
+    jotd_auth *a = ctx;
+    jotd_caller who;
+    if (jotd_caller_auth(a, r, &who) != 0)
+        return;
+    int64_t now = jotd_now();
+    jotd_session *rows = NULL;
+    size_t n = 0;
+    if (jotd_store_session_list(a->store, who.sub, now, &rows, &n) != JOTD_STORE_OK) {
+        jotd_store_failed(r);
+        return;
+    }
+    unsigned revoked = 0;
+    int failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(rows[i].family.id, who.sid) == 0)
+            continue;
+        if (jotd_revoke_family(a, rows[i].family.id, "revoke", now) == JOTD_STORE_ERROR)
+            failed = 1;
+        else
+            revoked++;
+    }
+    free(rows);
+    if (failed) {
+        jotd_store_failed(r);
+        return;
+    }
+    char body[64];
+    snprintf(body, sizeof body, "{\"revoked\":%u}", revoked);
+    jotd_req_note(r, "sessions_revoked");
+    jotd_resp_json(r, 200, body);
+}

@@ -1,0 +1,1192 @@
+/*
+ * server/store/pg.c - the store on PostgreSQL, through libpq. See store.h
+ * (what each function does) and pg.h.
+ *
+ * A pool of connections (POOL_SIZE), opened as they are first needed, each
+ * with its own prepared statements (prepared on first use on that
+ * connection). A thread takes a connection for one call, and hands it back
+ * outside any transaction. A connection that broke (the server restarted,
+ * the network failed) is closed when it is handed back or when it is next
+ * taken, and a new one is opened in its place: jotd needs no restart when
+ * the database comes back. While the database cannot be reached, each call
+ * answers JOTD_STORE_ERROR at once (the handlers turn that into 503), and
+ * the failure is logged at most once a second.
+ *
+ * Several jotd may share the database, so everything that makes a refresh
+ * token valid is in it, the sealed grace-window successor included (the
+ * SQLite backend keeps that one in memory), and the refresh exchange is
+ * safe across processes: it locks the family's row first (every writer of a
+ * family's tokens does, in the same order: family, then tokens), reads the
+ * token afresh under that lock, and spends it with an UPDATE that names
+ * state = 'active' and whose row count is checked.
+ *
+ * Parameters go as text, byte strings as binary; every result comes in
+ * binary format (bigint as 8 bytes big-endian, text as its bytes), which
+ * spares the decoding of bytea's hex text.
+ *
+ * The location is a libpq connection URI and may hold a password: it is
+ * never logged, and error messages are libpq's, which do not repeat it.
+ */
+#include "store/pg.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "store/pg_schema.h"
+#include "util.h"
+
+#define POOL_SIZE 8
+/* How long a call waits for a free connection before it gives up. */
+#define ACQUIRE_WAIT_SECONDS 10
+/* Serialises migrations of several jotd starting at once ("jotd"). */
+#define MIGRATE_LOCK "1785688932"
+
+enum stmt_id {
+    P_PING,
+    P_SCHEMA_VERSION,
+    P_USER_INSERT,
+    P_USER_FIND,
+    P_USER_GET,
+    P_USER_SET_HASH,
+    P_KEY_INSERT,
+    P_KEY_LIST,
+    P_KEY_DELETE,
+    P_FAMILY_INSERT,
+    P_TOKEN_INSERT,
+    P_FAMILY_LOCK,
+    P_REFRESH_GET,
+    P_SPEND,
+    P_FAMILY_TOUCH,
+    P_FAMILY_REVOKE,
+    P_TOKENS_REVOKE,
+    P_REVOKED_SINCE,
+    P_PURGE_SEALED,
+    P_PURGE_FAMILIES,
+    P_API_INSERT,
+    P_API_GET,
+    P_API_LIST,
+    P_API_REVOKE,
+    P_API_REVOKED_SINCE,
+    P_API_TOUCH,
+    P_API_PURGE,
+    P_SESSION_LIST,
+    P_SESSION_GET,
+    P_COUNT
+};
+
+#define API_COLUMNS "id, user_id, name, scopes, token_hash, created_at, expires_at, revoked_at, last_used_at"
+#define SESSION_COLUMNS                                                                                          \
+    "id, user_id, created_at, expires_at, client_addr, user_agent, last_used_at, refresh_expires_at, revoked_at"
+
+static const char *const sql_text[P_COUNT] = {
+    [P_PING] = "SELECT 1::bigint",
+    [P_SCHEMA_VERSION] = "SELECT version::bigint FROM jotd_schema",
+    [P_USER_INSERT] = "INSERT INTO users (id, username, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)",
+    [P_USER_FIND] = "SELECT id, username, role, password_hash, created_at FROM users "
+                    "WHERE lower(username COLLATE \"C\") = lower($1::text COLLATE \"C\")",
+    [P_USER_GET] = "SELECT id, username, role, password_hash, created_at FROM users WHERE id = $1",
+    [P_USER_SET_HASH] = "UPDATE users SET password_hash = $2 WHERE id = $1",
+    [P_KEY_INSERT] = "INSERT INTO signing_keys (kid, alg, sealed, created_at, activate_at) VALUES ($1, $2, $3, $4, $5)",
+    [P_KEY_LIST] = "SELECT kid, alg, sealed, created_at, activate_at FROM signing_keys "
+                   "ORDER BY activate_at, created_at, kid COLLATE \"C\"",
+    [P_KEY_DELETE] = "DELETE FROM signing_keys WHERE kid = $1",
+    [P_FAMILY_INSERT] = "INSERT INTO families (id, user_id, created_at, expires_at, refresh_expires_at, "
+                        "last_used_at, client_addr, user_agent) VALUES ($1, $2, $3, $4, $5, $3, $6, $7)",
+    [P_TOKEN_INSERT] = "INSERT INTO refresh_tokens (jti, family_id, token_hash, state, issued_at, expires_at) "
+                       "VALUES ($1, $2, $3, 'active', $4, $5)",
+    /* The exchange's first step: whoever else writes this family's tokens
+     * waits until the exchange commits. */
+    [P_FAMILY_LOCK] = "SELECT 1::bigint FROM families WHERE id = $1 FOR NO KEY UPDATE",
+    [P_REFRESH_GET] =
+        "SELECT t.jti, t.family_id, t.token_hash, t.state, t.issued_at, t.expires_at, t.spent_at, "
+        "t.successor_jti, f.refresh_expires_at, f.created_at, f.expires_at, f.revoked_at, "
+        "u.id, u.username, u.role, u.created_at, s.state, t.successor_sealed "
+        "FROM refresh_tokens t JOIN families f ON f.id = t.family_id JOIN users u ON u.id = f.user_id "
+        "LEFT JOIN refresh_tokens s ON s.family_id = t.family_id AND s.jti = t.successor_jti "
+        "WHERE t.family_id = $1 AND t.jti = $2",
+    /* The compare-and-set: only an active token can be spent, once. */
+    [P_SPEND] = "UPDATE refresh_tokens SET state = 'spent', spent_at = $3, successor_jti = $4, successor_sealed = $5 "
+                "WHERE family_id = $1 AND jti = $2 AND state = 'active'",
+    [P_FAMILY_TOUCH] = "UPDATE families SET last_used_at = $2, refresh_expires_at = greatest(refresh_expires_at, $3) "
+                       "WHERE id = $1",
+    [P_FAMILY_REVOKE] = "UPDATE families SET revoked_at = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL",
+    [P_TOKENS_REVOKE] = "UPDATE refresh_tokens SET state = 'revoked' WHERE family_id = $1 AND state = 'active'",
+    [P_REVOKED_SINCE] = "SELECT id, revoked_at FROM families WHERE revoked_at >= $1",
+    [P_PURGE_SEALED] = "UPDATE refresh_tokens SET successor_sealed = NULL "
+                       "WHERE successor_sealed IS NOT NULL AND spent_at < $1",
+    /* In batches, so that no transaction holds many rows for long. */
+    [P_PURGE_FAMILIES] = "DELETE FROM families WHERE id IN (SELECT id FROM families "
+                         "WHERE expires_at < $1 OR refresh_expires_at < $1 LIMIT 256)",
+    [P_API_INSERT] = "INSERT INTO api_tokens (id, user_id, name, scopes, token_hash, created_at, expires_at) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    [P_API_GET] = "SELECT " API_COLUMNS " FROM api_tokens WHERE id = $1",
+    [P_API_LIST] = "SELECT " API_COLUMNS " FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id COLLATE \"C\"",
+    /* The first revocation time stays: it is what other processes poll. */
+    [P_API_REVOKE] = "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, $3) WHERE id = $1 AND user_id = $2",
+    [P_API_REVOKED_SINCE] = "SELECT id, revoked_at, expires_at FROM api_tokens WHERE revoked_at >= $1",
+    [P_API_TOUCH] = "UPDATE api_tokens SET last_used_at = greatest(coalesce(last_used_at, 0), $2) WHERE id = $1",
+    [P_API_PURGE] = "DELETE FROM api_tokens WHERE id IN (SELECT id FROM api_tokens WHERE expires_at < $1 LIMIT 256)",
+    [P_SESSION_LIST] = "SELECT " SESSION_COLUMNS " FROM families WHERE user_id = $1 AND revoked_at IS NULL "
+                       "AND expires_at > $2 AND refresh_expires_at > $2 "
+                       "ORDER BY last_used_at DESC, created_at DESC, id COLLATE \"C\"",
+    [P_SESSION_GET] = "SELECT " SESSION_COLUMNS " FROM families WHERE id = $1",
+};
+
+typedef struct pgconn {
+    PGconn *pg; /* NULL until opened, or after it broke */
+    int busy;
+    unsigned char prepared[P_COUNT];
+} pgconn;
+
+struct jotd_pg {
+    char *uri; /* may hold a password: never logged */
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    pgconn conns[POOL_SIZE];
+    _Atomic int64_t last_connect_log;
+};
+
+/* ---- Errors ------------------------------------------------------------ */
+
+/* libpq's message on one line, without its trailing newline. */
+static void one_line(const char *msg, char *out, size_t n)
+{
+    snprintf(out, n, "%s", msg ? msg : "");
+    for (char *p = out; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+    size_t len = strlen(out);
+    while (len && out[len - 1] == ' ')
+        out[--len] = '\0';
+}
+
+static void log_msg(const char *what, const char *msg)
+{
+    char line[512];
+    one_line(msg, line, sizeof line);
+    jotd_log("error", "store", "op", what, "detail", line, NULL);
+}
+
+static void log_conn(pgconn *c, const char *what)
+{
+    log_msg(what, c->pg ? PQerrorMessage(c->pg) : "no connection");
+}
+
+static void log_result(const PGresult *r, pgconn *c, const char *what)
+{
+    const char *m = r ? PQresultErrorMessage(r) : NULL;
+    if (m && *m)
+        log_msg(what, m);
+    else
+        log_conn(c, what);
+}
+
+/* ---- Connections and the pool ------------------------------------------ */
+
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* Open a connection; NULL with libpq's reason in err. */
+static PGconn *connect_db(const char *uri, char *err, size_t errlen)
+{
+    /* dbname comes last, so that what the URI says wins over these
+     * defaults (libpq reads the keywords in order). The timeouts bound
+     * what a vanished server (no reset, no answer) can hold a request up:
+     * a connection attempt, unacknowledged data, an idle connection. */
+    const char *const keys[] = {"connect_timeout",  "tcp_user_timeout",    "keepalives_idle", "keepalives_interval",
+                                "keepalives_count", "application_name", "dbname",          NULL};
+    const char *const vals[] = {"5", "10000", "30", "10", "3", "jotd", uri, NULL};
+    PGconn *pg = PQconnectdbParams(keys, vals, 1);
+    if (!pg) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (PQstatus(pg) != CONNECTION_OK) {
+        one_line(PQerrorMessage(pg), err, errlen);
+        PQfinish(pg);
+        return NULL;
+    }
+    PQsetNoticeProcessor(pg, ignore_notice, NULL);
+    return pg;
+}
+
+/* Whether an idle connection still works: a server that stopped or
+ * restarted has sent its goodbye (or closed the socket) meanwhile, which
+ * shows as something to read. */
+static int conn_alive(PGconn *pg)
+{
+    if (PQstatus(pg) != CONNECTION_OK || PQtransactionStatus(pg) != PQTRANS_IDLE)
+        return 0;
+    struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
+    if (p.fd < 0)
+        return 0;
+    /* The goodbye and the end of the stream may take two reads: the first
+     * returns the message, only the next one sees the end. */
+    for (int i = 0; i < 4 && poll(&p, 1, 0) > 0; i++) {
+        if (!PQconsumeInput(pg))
+            return 0;
+        PGnotify *n;
+        while ((n = PQnotifies(pg)) != NULL)
+            PQfreemem(n);
+        if (PQstatus(pg) != CONNECTION_OK)
+            return 0;
+    }
+    return 1;
+}
+
+static void conn_drop(pgconn *c)
+{
+    if (c->pg)
+        PQfinish(c->pg);
+    c->pg = NULL;
+    memset(c->prepared, 0, sizeof c->prepared);
+}
+
+/* A connection for the calling thread alone until release; NULL when none
+ * can be had (logged). */
+static pgconn *acquire(jotd_pg *s)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += ACQUIRE_WAIT_SECONDS;
+    pthread_mutex_lock(&s->lock);
+    pgconn *c = NULL;
+    for (;;) {
+        /* An open connection first; a closed slot otherwise. */
+        for (int i = 0; i < POOL_SIZE && !c; i++)
+            if (!s->conns[i].busy && s->conns[i].pg)
+                c = &s->conns[i];
+        for (int i = 0; i < POOL_SIZE && !c; i++)
+            if (!s->conns[i].busy)
+                c = &s->conns[i];
+        if (c)
+            break;
+        if (pthread_cond_timedwait(&s->freed, &s->lock, &deadline) == ETIMEDOUT) {
+            pthread_mutex_unlock(&s->lock);
+            log_msg("acquire", "every connection of the pool stayed busy");
+            return NULL;
+        }
+    }
+    c->busy = 1;
+    pthread_mutex_unlock(&s->lock);
+    if (c->pg && !conn_alive(c->pg))
+        conn_drop(c);
+    if (!c->pg) {
+        char err[512];
+        c->pg = connect_db(s->uri, err, sizeof err);
+        if (!c->pg) {
+            /* Once a second at most: while the database is away, every
+             * request would add a line. */
+            int64_t now = jotd_now(), last = atomic_load(&s->last_connect_log);
+            if (now != last && atomic_compare_exchange_strong(&s->last_connect_log, &last, now))
+                log_msg("connect", err);
+            pthread_mutex_lock(&s->lock);
+            c->busy = 0;
+            pthread_cond_signal(&s->freed);
+            pthread_mutex_unlock(&s->lock);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+static void release(jotd_pg *s, pgconn *c)
+{
+    if (!c)
+        return;
+    /* Handed on outside any transaction; one that cannot be ended, or a
+     * connection that broke, is closed, and the next user opens another. */
+    if (c->pg && PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+        PGresult *r = PQexec(c->pg, "ROLLBACK");
+        PQclear(r);
+    }
+    if (c->pg && (PQstatus(c->pg) != CONNECTION_OK || PQtransactionStatus(c->pg) != PQTRANS_IDLE))
+        conn_drop(c);
+    pthread_mutex_lock(&s->lock);
+    c->busy = 0;
+    pthread_cond_signal(&s->freed);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- Statements -------------------------------------------------------- */
+
+#define MAX_PARAMS 8
+
+typedef struct params {
+    int n;
+    const char *v[MAX_PARAMS];
+    int len[MAX_PARAMS];
+    int fmt[MAX_PARAMS];
+    char num[MAX_PARAMS][24];
+} params;
+
+static void p_text(params *p, const char *s)
+{
+    p->v[p->n] = s;
+    p->len[p->n] = 0;
+    p->fmt[p->n] = 0;
+    p->n++;
+}
+
+static void p_int(params *p, int64_t x)
+{
+    snprintf(p->num[p->n], sizeof p->num[p->n], "%lld", (long long)x);
+    p_text(p, p->num[p->n]);
+}
+
+/* Binary: bytea; NULL when b is NULL. */
+static void p_bytes(params *p, const void *b, size_t n)
+{
+    p->v[p->n] = b;
+    p->len[p->n] = (int)n;
+    p->fmt[p->n] = 1;
+    p->n++;
+}
+
+/* Run a prepared statement (preparing it on this connection the first
+ * time); the result, or NULL when it could not even be sent. */
+static PGresult *exec(pgconn *c, enum stmt_id id, const params *p)
+{
+    char name[16];
+    snprintf(name, sizeof name, "jotd_%d", (int)id);
+    if (!c->prepared[id]) {
+        PGresult *r = PQprepare(c->pg, name, sql_text[id], 0, NULL);
+        int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+            log_result(r, c, "prepare");
+        PQclear(r);
+        if (!ok)
+            return NULL;
+        c->prepared[id] = 1;
+    }
+    return PQexecPrepared(c->pg, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL, p ? p->fmt : NULL, 1);
+}
+
+static int cmd_ok(const PGresult *r)
+{
+    return r && PQresultStatus(r) == PGRES_COMMAND_OK;
+}
+
+static int rows_ok(const PGresult *r)
+{
+    return r && PQresultStatus(r) == PGRES_TUPLES_OK;
+}
+
+static long changed(const PGresult *r)
+{
+    return strtol(PQcmdTuples((PGresult *)r), NULL, 10);
+}
+
+static int is_unique_violation(const PGresult *r)
+{
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    return state && strcmp(state, "23505") == 0;
+}
+
+/* A statement without parameters or rows (BEGIN, COMMIT...). */
+static int simple(pgconn *c, const char *sql, const char *tag)
+{
+    PGresult *r = PQexec(c->pg, sql);
+    /* A COMMIT of a failed transaction "succeeds" as a ROLLBACK. */
+    int ok = cmd_ok(r) && strcmp(PQcmdStatus(r), tag) == 0;
+    if (!ok)
+        log_result(r, c, sql);
+    PQclear(r);
+    return ok;
+}
+
+static int begin(pgconn *c)
+{
+    return simple(c, "BEGIN", "BEGIN");
+}
+
+static int commit(pgconn *c)
+{
+    return simple(c, "COMMIT", "COMMIT");
+}
+
+static void rollback(pgconn *c)
+{
+    PGresult *r = PQexec(c->pg, "ROLLBACK");
+    PQclear(r);
+}
+
+static void col_copy(const PGresult *r, int row, int col, char *out, size_t n)
+{
+    size_t len = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+    if (len >= n)
+        len = n - 1;
+    memcpy(out, PQgetvalue(r, row, col), len);
+    out[len] = '\0';
+}
+
+/* A bigint (binary: 8 bytes, big-endian); 0 for NULL. */
+static int64_t col_int(const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col))
+        return 0;
+    const unsigned char *p = (const unsigned char *)PQgetvalue(r, row, col);
+    int len = PQgetlength(r, row, col);
+    uint64_t v = 0;
+    for (int i = 0; i < len && i < 8; i++)
+        v = (v << 8) | p[i];
+    return (int64_t)v;
+}
+
+/* A byte string copied to the heap (never NULL); the result's own copy is
+ * wiped, for it may be a secret. */
+static uint8_t *col_bytes(PGresult *r, int row, int col, size_t *n)
+{
+    size_t len = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+    uint8_t *b = jotd_xmalloc(len ? len : 1);
+    char *v = PQgetvalue(r, row, col);
+    memcpy(b, v, len);
+    jotd_wipe(v, len);
+    *n = len;
+    return b;
+}
+
+/* ---- Opening and migrating -------------------------------------------- */
+
+int jotd_pg_is_location(const char *location)
+{
+    return strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0;
+}
+
+static int read_version(pgconn *c)
+{
+    PGresult *r = exec(c, P_SCHEMA_VERSION, NULL);
+    int v = -1;
+    if (rows_ok(r) && PQntuples(r) == 1)
+        v = (int)col_int(r, 0, 0);
+    else if (!rows_ok(r))
+        log_result(r, c, "schema_version");
+    PQclear(r);
+    return v;
+}
+
+static int migrate_fail(pgconn *c, PGresult *r, char *err, size_t errlen, const char *what)
+{
+    char line[384];
+    one_line(r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg), line, sizeof line);
+    snprintf(err, errlen, "%s: %s", what, line);
+    PQclear(r);
+    rollback(c);
+    return -1;
+}
+
+static int migrate(pgconn *c, char *err, size_t errlen)
+{
+    PGresult *r = PQexec(c->pg, "BEGIN; SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ");"
+                                "CREATE TABLE IF NOT EXISTS jotd_schema (version integer NOT NULL);"
+                                "INSERT INTO jotd_schema (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM jotd_schema)");
+    if (!cmd_ok(r))
+        return migrate_fail(c, r, err, errlen, "cannot lock the store's schema");
+    PQclear(r);
+    int v = read_version(c);
+    if (v < 0 || v > JOTD_PG_SCHEMA_LATEST) {
+        rollback(c);
+        snprintf(err, errlen, "the store's schema version %d is newer than this jotd knows (%d)", v,
+                 JOTD_PG_SCHEMA_LATEST);
+        return -1;
+    }
+    for (; v < JOTD_PG_SCHEMA_LATEST; v++) {
+        r = PQexec(c->pg, jotd_pg_migrations[v]);
+        if (!cmd_ok(r)) {
+            char what[48];
+            snprintf(what, sizeof what, "migration %d failed", v + 1);
+            return migrate_fail(c, r, err, errlen, what);
+        }
+        PQclear(r);
+        char sql[64];
+        snprintf(sql, sizeof sql, "UPDATE jotd_schema SET version = %d", v + 1);
+        r = PQexec(c->pg, sql);
+        if (!cmd_ok(r))
+            return migrate_fail(c, r, err, errlen, "cannot record the schema version");
+        PQclear(r);
+    }
+    r = PQexec(c->pg, "COMMIT");
+    if (!cmd_ok(r) || strcmp(PQcmdStatus(r), "COMMIT") != 0)
+        return migrate_fail(c, r, err, errlen, "cannot commit the schema");
+    PQclear(r);
+    return 0;
+}
+
+jotd_store_rc jotd_pg_open(const char *location, jotd_pg **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!PQisthreadsafe()) {
+        snprintf(err, errlen, "this libpq is built without thread support");
+        return JOTD_STORE_ERROR;
+    }
+    char why[384];
+    PGconn *pg = connect_db(location, why, sizeof why);
+    if (!pg) {
+        snprintf(err, errlen, "cannot connect to the PostgreSQL store: %s", why);
+        return JOTD_STORE_ERROR;
+    }
+    jotd_pg *s = jotd_xcalloc(1, sizeof *s);
+    s->uri = jotd_xstrdup(location);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->freed, NULL);
+    s->conns[0].pg = pg;
+    if (migrate(&s->conns[0], err, errlen) != 0) {
+        jotd_pg_close(s);
+        return JOTD_STORE_ERROR;
+    }
+    *out = s;
+    return JOTD_STORE_OK;
+}
+
+void jotd_pg_background(jotd_pg *s)
+{
+    /* The server checkpoints on its own: nothing to move aside. */
+    (void)s;
+}
+
+void jotd_pg_close(jotd_pg *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < POOL_SIZE; i++)
+        conn_drop(&s->conns[i]);
+    pthread_cond_destroy(&s->freed);
+    pthread_mutex_destroy(&s->lock);
+    jotd_free_secret(s->uri);
+    free(s);
+}
+
+int jotd_pg_schema_version(jotd_pg *s)
+{
+    pgconn *c = acquire(s);
+    if (!c)
+        return -1;
+    int v = read_version(c);
+    release(s, c);
+    return v;
+}
+
+int jotd_pg_schema_latest(void)
+{
+    return JOTD_PG_SCHEMA_LATEST;
+}
+
+jotd_store_rc jotd_pg_ping(jotd_pg *s)
+{
+    pgconn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    PGresult *r = exec(c, P_PING, NULL);
+    int ok = rows_ok(r) && PQntuples(r) == 1;
+    if (!ok)
+        log_result(r, c, "ping");
+    PQclear(r);
+    release(s, c);
+    return ok ? JOTD_STORE_OK : JOTD_STORE_ERROR;
+}
+
+/* A statement that returns no rows, in a call of its own: OK, NOT_FOUND
+ * when it changed no row (if not_found_if_none), EXISTS on a unique
+ * violation, or ERROR (logged). */
+static jotd_store_rc write_one(jotd_pg *s, enum stmt_id id, const params *p, int not_found_if_none,
+                               const char *what)
+{
+    pgconn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    PGresult *r = exec(c, id, p);
+    jotd_store_rc ret;
+    if (cmd_ok(r))
+        ret = (not_found_if_none && changed(r) == 0) ? JOTD_STORE_NOT_FOUND : JOTD_STORE_OK;
+    else if (is_unique_violation(r))
+        ret = JOTD_STORE_EXISTS;
+    else {
+        log_result(r, c, what);
+        ret = JOTD_STORE_ERROR;
+    }
+    PQclear(r);
+    release(s, c);
+    return ret;
+}
+
+/* ---- Users ------------------------------------------------------------ */
+
+jotd_store_rc jotd_pg_user_insert(jotd_pg *s, const jotd_user *u)
+{
+    params p = {0};
+    p_text(&p, u->id);
+    p_text(&p, u->username);
+    p_text(&p, u->password_hash);
+    p_text(&p, u->role);
+    p_int(&p, u->created_at);
+    return write_one(s, P_USER_INSERT, &p, 0, "user_insert");
+}
+
+static jotd_store_rc user_select(jotd_pg *s, enum stmt_id id, const char *key, jotd_user *out)
+{
+    memset(out, 0, sizeof *out);
+    pgconn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    params p = {0};
+    p_text(&p, key);
+    PGresult *r = exec(c, id, &p);
+    jotd_store_rc ret = JOTD_STORE_ERROR;
+    if (rows_ok(r) && PQntuples(r) > 0) {
+        col_copy(r, 0, 0, out->id, sizeof out->id);
+        col_copy(r, 0, 1, out->username, sizeof out->username);
+        col_copy(r, 0, 2, out->role, sizeof out->role);
+        size_t n;
+        uint8_t *h = col_bytes(r, 0, 3, &n);
+        out->password_hash = jotd_xstrndup((const char *)h, n);
+        jotd_wipe(h, n);
+        free(h);
+        out->created_at = col_int(r, 0, 4);
+        ret = JOTD_STORE_OK;
+    } else if (rows_ok(r)) {
+        ret = JOTD_STORE_NOT_FOUND;
+    } else {
+        log_result(r, c, "user_select");
+    }
+    PQclear(r);
+    release(s, c);
+    return ret;
+}
+
+jotd_store_rc jotd_pg_user_find(jotd_pg *s, const char *username, jotd_user *out)
+{
+    return user_select(s, P_USER_FIND, username, out);
+}
+
+jotd_store_rc jotd_pg_user_get(jotd_pg *s, const char *id, jotd_user *out)
+{
+    return user_select(s, P_USER_GET, id, out);
+}
+
+jotd_store_rc jotd_pg_user_set_hash(jotd_pg *s, const char *id, const char *password_hash)
+{
+    params p = {0};
+    p_text(&p, id);
+    p_text(&p, password_hash);
+    return write_one(s, P_USER_SET_HASH, &p, 1, "user_set_hash");
+}
+
+/* ---- Keys ------------------------------------------------------------- */
+
+jotd_store_rc jotd_pg_key_insert(jotd_pg *s, const jotd_key_row *k)
+{
+    params p = {0};
+    p_text(&p, k->kid);
+    p_text(&p, k->alg);
+    p_bytes(&p, k->sealed, k->sealed_len);
+    p_int(&p, k->created_at);
+    p_int(&p, k->activate_at);
+    return write_one(s, P_KEY_INSERT, &p, 0, "key_insert");
+}
+
+jotd_store_rc jotd_pg_key_list(jotd_pg *s, jotd_key_row **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    pgconn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    PGresult *r = exec(c, P_KEY_LIST, NULL);
+    jotd_store_rc ret = JOTD_STORE_ERROR;
+    if (rows_ok(r)) {
+        size_t count = (size_t)PQntuples(r);
+        jotd_key_row *rows = jotd_xcalloc(count ? count : 1, sizeof *rows);
+        for (size_t i = 0; i < count; i++) {
+            jotd_key_row *k = &rows[i];
+            col_copy(r, (int)i, 0, k->kid, sizeof k->kid);
+            col_copy(r, (int)i, 1, k->alg, sizeof k->alg);
+            k->sealed = col_bytes(r, (int)i, 2, &k->sealed_len);
+            k->created_at = col_int(r, (int)i, 3);
+            k->activate_at = col_int(r, (int)i, 4);
+        }
+        *out = rows;
+        *n = count;
+        ret = JOTD_STORE_OK;
+    } else {
+        log_result(r, c, "key_list");
+    }
+    PQclear(r);
+    release(s, c);
+    return ret;
+}
+
+jotd_store_rc jotd_pg_key_delete(jotd_pg *s, const char *kid)
+{
+    params p = {0};
+    p_text(&p, kid);
+    return write_one(s, P_KEY_DELETE, &p, 1, "key_delete");
+}
+
+/* ---- Sessions --------------------------------------------------------- */
+
+/* Run a statement that returns no rows inside the caller's transaction;
+ * the number of rows it changed, or -1 (logged). */
+static long step(pgconn *c, enum stmt_id id, const params *p, const char *what)
+{
+    PGresult *r = exec(c, id, p);
+    long n = cmd_ok(r) ? changed(r) : -1;
+    if (n < 0)
+        log_result(r, c, what);
+    PQclear(r);
+    return n;
+}
+
+static void token_params(params *p, const jotd_refresh_new *t, const char *family_id)
+{
+    p_text(p, t->jti);
+    p_text(p, family_id);
+    p_bytes(p, t->hash, sizeof t->hash);
+    p_int(p, t->issued_at);
+    p_int(p, t->expires_at);
+}
+
+jotd_store_rc jotd_pg_session_create(jotd_pg *s, const jotd_family *f, const jotd_refresh_new *t)
+{
+    pgconn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    jotd_store_rc ret = JOTD_STORE_ERROR;
+    if (begin(c)) {
+        params p = {0};
+        p_text(&p, f->id);
+        p_text(&p, f->user_id);
+        p_int(&p, f->created_at);
+        p_int(&p, f->expires_at);
+        p_int(&p, t->expires_at);
+        p_text(&p, f->client_addr);
+        p_text(&p, f->user_agent);
+        params q = {0};
+        token_params(&q, t, f->id);
+        if (step(c, P_FAMILY_INSERT, &p, "session_create") == 1 && step(c, P_TOKEN_INSERT, &q, "session_create") == 1 &&
+            commit(c))
+            ret = JOTD_STORE_OK;
+        else
+            rollback(c);
+    }
+    release(s, c);
+    return ret;
+}
+
+static jotd_refresh_state parse_state(const PGresult *r, int col)
+{
+    char st[16];
+    col_copy(r, 0, col, st, sizeof st);
+    return strcmp(st, "active") == 0 ? JOTD_REFRESH_ACTIVE
+           : strcmp(st, "spent") == 0 ? JOTD_REFRESH_SPENT
+                                       : JOTD_REFRESH_REVOKED;
+}
+
+/* Run P_REFRESH_GET for (family_id, jti) into *out. */
+static jotd_store_rc read_refresh(pgconn *c, const char *family_id, const char *jti, jotd_refresh_info *out)
+{
+    memset(out, 0, sizeof *out);
+    params p = {0};
+    p_text(&p, family_id);
+    p_text(&p, jti);
+    PGresult *r = exec(c, P_REFRESH_GET, &p);
+    if (!rows_ok(r)) {
+        log_result(r, c, "refresh_get");
+        PQclear(r);
+        return JOTD_STORE_ERROR;
+    }
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return JOTD_STORE_NOT_FOUND;
+    }
+    col_copy(r, 0, 0, out->jti, sizeof out->jti);
+    col_copy(r, 0, 1, out->family_id, sizeof out->family_id);
+    if (PQgetlength(r, 0, 2) == (int)sizeof out->hash)
+        memcpy(out->hash, PQgetvalue(r, 0, 2), sizeof out->hash);
+    out->state = parse_state(r, 3);
+    out->issued_at = col_int(r, 0, 4);
+    out->expires_at = col_int(r, 0, 5);
+    out->spent_at = col_int(r, 0, 6);
+    col_copy(r, 0, 7, out->successor_jti, sizeof out->successor_jti);
+    out->family_refresh_expires_at = col_int(r, 0, 8);
+    out->family_created_at = col_int(r, 0, 9);
+    out->family_expires_at = col_int(r, 0, 10);
+    out->family_revoked_at = col_int(r, 0, 11);
+    col_copy(r, 0, 12, out->user.id, sizeof out->user.id);
+    col_copy(r, 0, 13, out->user.username, sizeof out->user.username);
+    col_copy(r, 0, 14, out->user.role, sizeof out->user.role);
+    out->user.created_at = col_int(r, 0, 15);
+    out->successor_active = !PQgetisnull(r, 0, 16) && parse_state(r, 16) == JOTD_REFRESH_ACTIVE;
+    if (out->state == JOTD_REFRESH_SPENT && !PQgetisnull(r, 0, 17))
+        out->successor_sealed = col_bytes(r, 0, 17, &out->successor_sealed_len);
+    PQclear(r);
+    return JOTD_STORE_OK;
+}
+
+jotd_store_rc jotd_pg_refresh_get(jotd_pg *s, const char *family_id, const char *jti, jotd_refresh_info *out)
+{
+    pgconn *c = acquire(s);
+    if (!c) {
+        memset(out, 0, sizeof *out);
+        return JOTD_STORE_ERROR;
+    }
+    jotd_store_rc ret = read_refresh(c, family_id, jti, out);
+    release(s, c);
+    return ret;
+}
+
+/* Lock the family's row for this transaction: 1 locked, 0 no such
+ * family, -1 error (logged). */
+static int lock_family(pgconn *c, const char *family_id)
+{
+    params p = {0};
+    p_text(&p, family_id);
+    PGresult *r = exec(c, P_FAMILY_LOCK, &p);
+    int ret = rows_ok(r) ? PQntuples(r) > 0 : -1;
+    if (ret < 0)
+        log_result(r, c, "refresh_exchange");
+    PQclear(r);
+    return ret;
+}
+
+/* Spend the token, insert its successor, touch the family: 0, or -1. */
+static int rotate(pgconn *c, const char *family_id, const char *jti, int64_t now, const jotd_successor *succ)
+{
+    params p = {0};
+    p_text(&p, family_id);
+    p_text(&p, jti);
+    p_int(&p, now);
+    p_text(&p, succ->row.jti);
+    p_bytes(&p, succ->sealed, succ->sealed ? succ->sealed_len : 0);
+    long n = step(c, P_SPEND, &p, "refresh_exchange");
+    if (n != 1) {
+        /* The row read as active under the family's lock: only a writer
+         * that does not take that lock gets here. Change nothing. */
+        if (n == 0)
+            log_msg("refresh_exchange", "the compare-and-set found no active row");
+        return -1;
+    }
+    params q = {0};
+    token_params(&q, &succ->row, family_id);
+    if (step(c, P_TOKEN_INSERT, &q, "refresh_exchange") != 1)
+        return -1;
+    if (succ->touch_family) {
+        params t = {0};
+        p_text(&t, family_id);
+        p_int(&t, now);
+        p_int(&t, succ->row.expires_at);
+        if (step(c, P_FAMILY_TOUCH, &t, "refresh_exchange") < 0)
+            return -1;
+    }
+    return commit(c) ? 0 : -1;
+}
+
+jotd_store_rc jotd_pg_refresh_exchange(jotd_pg *s, const char *family_id, const char *jti, int64_t now,
+                                      jotd_exchange_fn fn, void *ctx, jotd_refresh_info *info, int *rotated)
+{
+    *rotated = 0;
+    memset(info, 0, sizeof *info);
+    pgconn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    if (!begin(c)) {
+        release(s, c);
+        return JOTD_STORE_ERROR;
+    }
+    int locked = lock_family(c, family_id);
+    jotd_store_rc ret = locked < 0 ? JOTD_STORE_ERROR : locked == 0 ? JOTD_STORE_NOT_FOUND : JOTD_STORE_OK;
+    if (ret == JOTD_STORE_OK)
+        ret = read_refresh(c, family_id, jti, info);
+    jotd_successor succ;
+    memset(&succ, 0, sizeof succ);
+    if (ret != JOTD_STORE_OK || !fn(info, &succ, ctx)) {
+        /* Nothing to write: end the transaction as it is. */
+        rollback(c);
+        release(s, c);
+        return ret;
+    }
+    if (rotate(c, family_id, jti, now, &succ) != 0) {
+        rollback(c);
+        release(s, c);
+        jotd_refresh_info_release(info);
+        return JOTD_STORE_ERROR;
+    }
+    *rotated = 1;
+    release(s, c);
+    return JOTD_STORE_OK;
+}
+
+jotd_store_rc jotd_pg_family_revoke(jotd_pg *s, const char *family_id, int64_t now, const char *reason)
+{
+    pgconn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    jotd_store_rc ret = JOTD_STORE_ERROR;
+    if (begin(c)) {
+        params p = {0};
+        p_text(&p, family_id);
+        p_int(&p, now);
+        p_text(&p, reason);
+        params q = {0};
+        p_text(&q, family_id);
+        long n = step(c, P_FAMILY_REVOKE, &p, "family_revoke");
+        if (n >= 0 && step(c, P_TOKENS_REVOKE, &q, "family_revoke") >= 0 && commit(c))
+            ret = n ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND;
+        else
+            rollback(c);
+    }
+    release(s, c);
+    return ret;
+}
+
+jotd_store_rc jotd_pg_revoked_since(jotd_pg *s, int64_t since,
+                                   void (*cb)(const char *family_id, int64_t revoked_at, void *ctx), void *ctx)
+{
+    pgconn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    params p = {0};
+    p_int(&p, since);
+    PGresult *r = exec(c, P_REVOKED_SINCE, &p);
+    jotd_store_rc ret = JOTD_STORE_ERROR;
+    if (rows_ok(r)) {
+        /* The rows are copied out of the result, and the connection handed
+         * back, before the callbacks run. */
+        int n = PQntuples(r);
+        release(s, c);
+        c = NULL;
+        for (int i = 0; i < n; i++) {
+            char id[64];
+            col_copy(r, i, 0, id, sizeof id);
+            cb(id, col_int(r, i, 1), ctx);
+        }
+        ret = JOTD_STORE_OK;
+    } else {
+        log_result(r, c, "revoked_since");
+    }
+    PQclear(r);
+    release(s, c);
+    return ret;
+}
+
+jotd_store_rc jotd_pg_purge(jotd_pg *s, int64_t grace_end, int64_t dead_before)
+{
+    params p = {0};
+    p_int(&p, grace_end);
+    if (write_one(s, P_PURGE_SEALED, &p, 0, "purge") != JOTD_STORE_OK)
+        return JOTD_STORE_ERROR;
+    /* Dead families go in batches, each its own short transaction. */
+    for (;;) {
+        pgconn *c = acquire(s);
+        if (!c)
+            return JOTD_STORE_ERROR;
+        params q = {0};
+        p_int(&q, dead_before);
+        long n = step(c, P_PURGE_FAMILIES, &q, "purge");
+        release(s, c);
+        if (n < 0)
+            return JOTD_STORE_ERROR;
+        if (n < 256)
+            return JOTD_STORE_OK;
+    }
+}
+
+/* ---- API tokens and the sessions list --------------------------------- */
+
+static void api_row(const PGresult *r, int i, void *out)
+{
+    jotd_api_token *t = out;
+    memset(t, 0, sizeof *t);
+    col_copy(r, i, 0, t->id, sizeof t->id);
+    col_copy(r, i, 1, t->user_id, sizeof t->user_id);
+    col_copy(r, i, 2, t->name, sizeof t->name);
+    col_copy(r, i, 3, t->scopes, sizeof t->scopes);
+    if (PQgetlength(r, i, 4) == (int)sizeof t->hash)
+        memcpy(t->hash, PQgetvalue(r, i, 4), sizeof t->hash);
+    t->created_at = col_int(r, i, 5);
+    t->expires_at = col_int(r, i, 6);
+    t->revoked_at = col_int(r, i, 7);
+    t->last_used_at = col_int(r, i, 8);
+}
+
+static void session_row(const PGresult *r, int i, void *out)
+{
+    jotd_session *x = out;
+    memset(x, 0, sizeof *x);
+    col_copy(r, i, 0, x->family.id, sizeof x->family.id);
+    col_copy(r, i, 1, x->family.user_id, sizeof x->family.user_id);
+    x->family.created_at = col_int(r, i, 2);
+    x->family.expires_at = col_int(r, i, 3);
+    col_copy(r, i, 4, x->family.client_addr, sizeof x->family.client_addr);
+    col_copy(r, i, 5, x->family.user_agent, sizeof x->family.user_agent);
+    x->last_used_at = col_int(r, i, 6);
+    x->refresh_expires_at = col_int(r, i, 7);
+    x->revoked_at = col_int(r, i, 8);
+}
+
+/* Run a SELECT; every row is read by fill into an array of size-byte
+ * elements (*out, NULL when none; the caller frees it). At most one row
+ * when one is set: NOT_FOUND then when there is none. */
+static jotd_store_rc select_rows(jotd_pg *s, enum stmt_id id, const params *p,
+                                 void (*fill)(const PGresult *, int, void *), size_t size, int one, void **out,
+                                 size_t *n, const char *what)
+{
+    *n = 0;
+    if (!one)
+        *out = NULL;
+    pgconn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    PGresult *r = exec(c, id, p);
+    jotd_store_rc ret = JOTD_STORE_ERROR;
+    if (rows_ok(r)) {
+        size_t count = (size_t)PQntuples(r);
+        if (one) {
+            if (count > 0)
+                fill(r, 0, *out);
+            *n = count ? 1 : 0;
+            ret = count ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND;
+        } else {
+            char *rows = count ? jotd_xcalloc(count, size) : NULL;
+            for (size_t i = 0; i < count; i++)
+                fill(r, (int)i, rows + i * size);
+            *out = rows;
+            *n = count;
+            ret = JOTD_STORE_OK;
+        }
+    } else {
+        log_result(r, c, what);
+    }
+    PQclear(r);
+    release(s, c);
+    return ret;
+}
+
+jotd_store_rc jotd_pg_api_token_insert(jotd_pg *s, const jotd_api_token *t)
+{
+    params p = {0};
+    p_text(&p, t->id);
+    p_text(&p, t->user_id);
+    p_text(&p, t->name);
+    p_text(&p, t->scopes);
+    p_bytes(&p, t->hash, sizeof t->hash);
+    p_int(&p, t->created_at);
+    p_int(&p, t->expires_at);
+    return write_one(s, P_API_INSERT, &p, 0, "api_token_insert");
+}
+
+jotd_store_rc jotd_pg_api_token_get(jotd_pg *s, const char *id, jotd_api_token *out)
+{
+    memset(out, 0, sizeof *out);
+    params p = {0};
+    p_text(&p, id);
+    void *o = out;
+    size_t n;
+    return select_rows(s, P_API_GET, &p, api_row, sizeof *out, 1, &o, &n, "api_token_get");
+}
+
+jotd_store_rc jotd_pg_session_get(jotd_pg *s, const char *id, jotd_session *out)
+{
+    memset(out, 0, sizeof *out);
+    params p = {0};
+    p_text(&p, id);
+    void *o = out;
+    size_t n;
+    return select_rows(s, P_SESSION_GET, &p, session_row, sizeof *out, 1, &o, &n, "session_get");
+}
+
+jotd_store_rc jotd_pg_api_token_list(jotd_pg *s, const char *user_id, jotd_api_token **out, size_t *n)
+{
+    params p = {0};
+    p_text(&p, user_id);
+    void *rows = NULL;
+    jotd_store_rc rc = select_rows(s, P_API_LIST, &p, api_row, sizeof **out, 0, &rows, n, "api_token_list");
+    *out = rows;
+    return rc;
+}
+
+jotd_store_rc jotd_pg_session_list(jotd_pg *s, const char *user_id, int64_t now, jotd_session **out, size_t *n)
+{
+    params p = {0};
+    p_text(&p, user_id);
+    p_int(&p, now);
+    void *rows = NULL;
+    jotd_store_rc rc = select_rows(s, P_SESSION_LIST, &p, session_row, sizeof **out, 0, &rows, n, "session_list");
+    *out = rows;
+    return rc;
+}
+
+jotd_store_rc jotd_pg_api_token_revoke(jotd_pg *s, const char *user_id, const char *id, int64_t now)
+{
+    params p = {0};
+    p_text(&p, id);
+    p_text(&p, user_id);
+    p_int(&p, now);
+    return write_one(s, P_API_REVOKE, &p, 1, "api_token_revoke");
+}
+
+jotd_store_rc jotd_pg_api_token_revoked_since(jotd_pg *s, int64_t since,
+                                             void (*cb)(const char *id, int64_t revoked_at, int64_t expires_at,
+                                                        void *ctx),
+                                             void *ctx)
+{
+    pgconn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    params p = {0};
+    p_int(&p, since);
+    PGresult *r = exec(c, P_API_REVOKED_SINCE, &p);
+    jotd_store_rc ret = JOTD_STORE_ERROR;
+    if (rows_ok(r)) {
+        int n = PQntuples(r);
+        release(s, c);
+        c = NULL;
+        for (int i = 0; i < n; i++) {
+            char id[64];
+            col_copy(r, i, 0, id, sizeof id);
+            cb(id, col_int(r, i, 1), col_int(r, i, 2), ctx);
+        }
+        ret = JOTD_STORE_OK;
+    } else {
+        log_result(r, c, "api_token_revoked_since");
+    }
+    PQclear(r);
+    release(s, c);
+    return ret;
+}
+
+jotd_store_rc jotd_pg_api_token_touch(jotd_pg *s, const char *id, int64_t when)
+{
+    params p = {0};
+    p_text(&p, id);
+    p_int(&p, when);
+    return write_one(s, P_API_TOUCH, &p, 1, "api_token_touch");
+}
+
+jotd_store_rc jotd_pg_api_token_purge(jotd_pg *s, int64_t dead_before)
+{
+    /* In batches, each its own short statement, like the families. */
+    for (;;) {
+        pgconn *c = acquire(s);
+        if (!c)
+            return JOTD_STORE_ERROR;
+        params p = {0};
+        p_int(&p, dead_before);
+        long n = step(c, P_API_PURGE, &p, "api_token_purge");
+        release(s, c);
+        if (n < 0)
+            return JOTD_STORE_ERROR;
+        if (n < 256)
+            return JOTD_STORE_OK;
+    }
+}

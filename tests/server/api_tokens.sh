@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# API tokens: create (shape, typ api+jwt, lifetime bounds), list without the
+# tokens, /verify accepts them and refuses them once revoked (on a second
+# jotd sharing the store too), other users get 404, the store keeps hashes.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+exec timeout 300 /usr/bin/python3 "$here/api_tokens.py"

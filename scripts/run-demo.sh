@@ -55,7 +55,10 @@ cat <<EOF
 jotd is running on $base (store: $PWD/jotd.db), one JSON log line per request below.
 Demo: $demo_line
 
-Walk through it in another terminal (each line is one step):
+In a browser: open $base/ for the dashboard (sign up, log in, API tokens,
+sessions, log out).
+
+Or walk through it with curl in another terminal (each line is one step):
 
   # 1. Sign up a user of your own (or skip this and use demo):
   curl -i -X POST $base/signup -H 'Content-Type: application/json' \\
@@ -82,6 +85,13 @@ Walk through it in another terminal (each line is one step):
 
   # 7. ... so the access token is refused at once (401), not in ten minutes:
   curl -i $base/verify -H "Authorization: Bearer \$TOKEN"
+
+  # 8. An API token for a script, from a fresh login (shown once; a JWT):
+  TOKEN=\$(curl -s -X POST $base/login -H 'Content-Type: application/json' \\
+       -d '{"username":"demo","password":"$password","refresh_in_body":true}' \\
+       | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')
+  curl -s -X POST $base/api-tokens -H "Authorization: Bearer \$TOKEN" \\
+       -H 'Content-Type: application/json' -d '{"name":"my script","expires_in":"30d"}'
 
 Ctrl-C stops jotd (it finishes the requests in flight and exits 0).
 Manual: docs/jotd.md.

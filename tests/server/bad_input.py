@@ -106,7 +106,7 @@ def main(t):
                 repr((len(exact), r)))
         statuses.append(r.status)
 
-        for path in ["/", "/admin", "/login/", "/LOGIN", "/%00", "/" + "a" * 3000, "/.well-known/openid-configuration",
+        for path in ["/index.html", "/admin", "/login/", "/LOGIN", "/%00", "/" + "a" * 3000, "/.well-known/openid-configuration",
                      "/verify/../login"]:
             r = s.request("GET", path)
             expect(r, 404, "unknown path %r is 404" % path[:40], "not_found")

@@ -5,6 +5,8 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD ?= build-fuzz-smoke
 CMAKE_FLAGS ?=
 
 # Debian packages the build and the tests need.
@@ -15,7 +17,7 @@ DEPS = cmake make gcc clang pkg-config libssl-dev libjansson-dev libcmocka-dev \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build check test asan run bench install clean
+.PHONY: all deps build check test asan fuzz run bench install clean
 
 all: build
 
@@ -36,10 +38,12 @@ build: deps
 	cmake --build $(BUILD) -j $(JOBS)
 
 # Every test: the normal build, then the whole suite again under
-# AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer (clang).
+# AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer (clang),
+# then every fuzz target for FUZZ_SECONDS on the committed corpus.
 check: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	$(MAKE) asan
+	$(MAKE) fuzz
 
 test: check
 
@@ -48,6 +52,11 @@ asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+# libFuzzer targets (clang, ASan + UBSan): build, replay the corpus, fuzz
+# each for FUZZ_SECONDS; a finding fails (fuzz/README.md).
+fuzz: deps
+	JOT_FUZZ_SMOKE_BUILD=$(CURDIR)/$(FUZZ_BUILD) fuzz/smoke.sh $(FUZZ_SECONDS)
 
 run: build
 	@if [ -x $(BUILD)/server/jotd ]; then exec scripts/run-demo.sh $(BUILD); \
@@ -62,4 +71,4 @@ install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -82,6 +82,9 @@ int jotd_ct_equal(const void *a, const void *b, size_t n);
 int jotd_strcaseeq(const char *a, const char *b);
 int jotd_strncaseeq(const char *a, const char *b, size_t n);
 
+/* The value of a hexadecimal digit (either case), or -1. */
+int jotd_hex_digit(int c);
+
 /* Whether s is a numeric IPv4 or IPv6 address. */
 int jotd_ip_valid(const char *s);
 

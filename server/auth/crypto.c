@@ -237,16 +237,6 @@ int jotd_open(const uint8_t key[JOTD_MASTER_KEY_LEN], const char *aad, const uin
     return 0;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* 64 hex digits (surrounding white space ignored) into 32 bytes. */
 static int from_hex(const char *s, size_t n, uint8_t out[32])
@@ -260,7 +250,7 @@ static int from_hex(const char *s, size_t n, uint8_t out[32])
     if (n != 64)
         return -1;
     for (size_t i = 0; i < 32; i++) {
-        int hi = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
+        int hi = jotd_hex_digit((unsigned char)s[2 * i]), lo = jotd_hex_digit((unsigned char)s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);

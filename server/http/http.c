@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #define MAX_HEADER_BYTES (16u * 1024u)
 #define LOG_PATH_MAX 200
 #define UNMATCHED_PATH_MAX 48
+#define LOCAL_MAX_COOKIES 16
 
 typedef struct route {
     char *method;
@@ -78,6 +80,19 @@ struct jotd_req {
     double seconds;
     const char *note;
 
+    /* A local request (jotd_http_handle_local): conn is NULL, the headers
+     * are the caller's, the cookies are parsed from a copy of the Cookie
+     * header, and a suspended handler is waited for on the condition. */
+    const jotd_http_header *lhdr;
+    size_t nlhdr;
+    char *lcookies;
+    const char *cname[LOCAL_MAX_COOKIES];
+    const char *cvalue[LOCAL_MAX_COOKIES];
+    size_t ncookies;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int resumed;
+
     /* Header names and values are copied here (or, beyond it, to the
      * heap); it is wiped at the end, as Set-Cookie values hold tokens. */
     size_t arena_used;
@@ -118,14 +133,20 @@ static int method_matches(const route *rt, const char *method)
     return strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0;
 }
 
+/* Whether a route's pattern ends in a {name} segment. */
+static int path_has_param(const char *pattern)
+{
+    const char *slash = strrchr(pattern, '/');
+    return slash && slash[1] == '{' && pattern[strlen(pattern) - 1] == '}';
+}
+
 /* Whether path is the route's: equal, or for a route "/prefix/{name}", the
  * prefix followed by one non-empty segment (no further '/'). */
 static int path_matches(const char *pattern, const char *path)
 {
-    const char *slash = strrchr(pattern, '/');
-    if (!slash || slash[1] != '{' || pattern[strlen(pattern) - 1] != '}')
+    if (!path_has_param(pattern))
         return strcmp(pattern, path) == 0;
-    size_t n = (size_t)(slash - pattern) + 1;
+    size_t n = (size_t)(strrchr(pattern, '/') - pattern) + 1;
     if (strncmp(pattern, path, n) != 0)
         return 0;
     return path[n] != '\0' && strchr(path + n, '/') == NULL;
@@ -337,11 +358,23 @@ const char *jotd_req_path_segment(const jotd_req *r)
 
 const char *jotd_req_header(const jotd_req *r, const char *name)
 {
+    if (!r->conn) {
+        for (size_t i = 0; i < r->nlhdr; i++)
+            if (jotd_strcaseeq(r->lhdr[i].name, name))
+                return r->lhdr[i].value;
+        return NULL;
+    }
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
 const char *jotd_req_cookie(const jotd_req *r, const char *name)
 {
+    if (!r->conn) {
+        for (size_t i = 0; i < r->ncookies; i++)
+            if (strcmp(r->cname[i], name) == 0)
+                return r->cvalue[i];
+        return NULL;
+    }
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
@@ -375,12 +408,21 @@ int jotd_req_has_body(const jotd_req *r)
 void jotd_req_suspend(jotd_req *r)
 {
     r->suspended = 1;
-    MHD_suspend_connection(r->conn);
+    if (r->conn)
+        MHD_suspend_connection(r->conn);
 }
 
 void jotd_req_resume(jotd_req *r)
 {
-    MHD_resume_connection(r->conn);
+    if (r->conn) {
+        MHD_resume_connection(r->conn);
+        return;
+    }
+    /* After the unlock the waiting thread owns r again: touch nothing. */
+    pthread_mutex_lock(&r->lock);
+    r->resumed = 1;
+    pthread_cond_signal(&r->cond);
+    pthread_mutex_unlock(&r->lock);
 }
 
 /* ---- The request life cycle ------------------------------------------- */
@@ -399,8 +441,22 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
     return MHD_YES;
 }
 
+static void count_headers(const jotd_req *r, header_count *hc)
+{
+    if (r->conn) {
+        MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_header, hc);
+        return;
+    }
+    for (size_t i = 0; i < r->nlhdr; i++)
+        count_header(hc, MHD_HEADER_KIND, r->lhdr[i].name, r->lhdr[i].value);
+}
+
 static void client_address(jotd_req *r)
 {
+    if (!r->conn) {
+        strcpy(r->client, "127.0.0.1");
+        return;
+    }
     strcpy(r->client, "unknown");
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (!ci || !ci->client_addr)
@@ -483,7 +539,7 @@ static void allow_header(jotd_req *r)
     jotd_buf b;
     jotd_buf_init_stack(&b, stack, sizeof stack);
     for (size_t i = 0; i < r->h->nroutes; i++) {
-        if (strcmp(r->h->routes[i].path, r->path) != 0)
+        if (!path_matches(r->h->routes[i].path, r->path))
             continue;
         if (b.len)
             jotd_buf_adds(&b, ", ");
@@ -504,7 +560,7 @@ static void begin(jotd_req *r, const char *url, const char *method)
     client_address(r);
 
     header_count hc = {0, 0};
-    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_header, &hc);
+    count_headers(r, &hc);
     if (hc.n > h->o.max_headers || hc.bytes > MAX_HEADER_BYTES) {
         jotd_resp_error(r, 431, "request_header_fields_too_large", "too many or too large request headers");
         r->state = REQ_DISPATCHED;
@@ -617,6 +673,13 @@ static void log_request(const jotd_req *r, enum MHD_RequestTerminationCode toe)
      * signature. */
     size_t pl = strlen(r->path ? r->path : "");
     size_t cap = r->route ? LOG_PATH_MAX : UNMATCHED_PATH_MAX;
+    /* The {id} segment of a route is the client's text too (a token
+     * pasted as a session id): the same few bytes of it. */
+    if (r->route && r->path && path_has_param(r->route->path)) {
+        size_t prefix = (size_t)(strrchr(r->path, '/') - r->path) + 1;
+        if (prefix + UNMATCHED_PATH_MAX < cap)
+            cap = prefix + UNMATCHED_PATH_MAX;
+    }
     jotd_buf_json_strn(&b, r->path ? r->path : "", pl > cap ? cap : pl);
     jotd_buf_printf(&b, ",\"status\":%u,\"ms\":%.3f,\"client\":", r->queued ? r->status : 0u, r->seconds * 1e3);
     jotd_buf_json_str(&b, r->client);
@@ -631,15 +694,9 @@ static void log_request(const jotd_req *r, enum MHD_RequestTerminationCode toe)
     jotd_buf_release(&b);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
+/* Log and observe a finished request, and free it. */
+static void finish(jotd_http *h, jotd_req *r, enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
-    jotd_http *h = cls;
-    jotd_req *r = *con_cls;
-    if (!r)
-        return;
-    *con_cls = NULL;
     if (h->o.log_requests)
         log_request(r, toe);
     if (h->o.observe)
@@ -658,8 +715,148 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
             jotd_free_secret((char *)r->hvalue[i]); /* Set-Cookie values hold tokens. */
     }
     jotd_wipe(r->arena, r->arena_used);
+    jotd_free_secret(r->lcookies);
     free(r);
     atomic_fetch_sub(&h->inflight, 1);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    jotd_http *h = cls;
+    jotd_req *r = *con_cls;
+    if (!r)
+        return;
+    *con_cls = NULL;
+    finish(h, r, toe);
+}
+
+/* ---- In-process requests ---------------------------------------------- */
+
+/* Split a copy of the Cookie header into name=value pairs, as
+ * libmicrohttpd does: separated by ';' and spaces, values maybe quoted. */
+static void local_cookies(jotd_req *r)
+{
+    const char *c = jotd_req_header(r, MHD_HTTP_HEADER_COOKIE);
+    if (!c)
+        return;
+    r->lcookies = jotd_xstrdup(c);
+    char *p = r->lcookies;
+    while (*p && r->ncookies < LOCAL_MAX_COOKIES) {
+        while (*p == ' ' || *p == '\t' || *p == ';')
+            p++;
+        if (!*p)
+            break;
+        char *name = p;
+        while (*p && *p != '=' && *p != ';')
+            p++;
+        if (*p != '=') {
+            /* A name without a value is skipped. */
+            if (*p)
+                *p++ = '\0';
+            continue;
+        }
+        *p++ = '\0';
+        char *value = p;
+        while (*p && *p != ';')
+            p++;
+        if (*p)
+            *p++ = '\0';
+        size_t vl = strlen(value);
+        while (vl && (value[vl - 1] == ' ' || value[vl - 1] == '\t'))
+            value[--vl] = '\0';
+        if (vl >= 2 && value[0] == '"' && value[vl - 1] == '"') {
+            value[vl - 1] = '\0';
+            value++;
+        }
+        r->cname[r->ncookies] = name;
+        r->cvalue[r->ncookies] = value;
+        r->ncookies++;
+    }
+}
+
+void jotd_http_set_options(jotd_http *h, const jotd_http_options *o)
+{
+    h->o = *o;
+}
+
+/* What queue() hands to libmicrohttpd, copied to the caller instead. */
+static void local_answer(jotd_req *r, jotd_http_local_resp *out)
+{
+    out->status = r->status;
+    out->content_type = r->shared ? NULL : r->ctype;
+    out->len = r->shared ? 0 : r->rlen;
+    out->body = jotd_xmalloc(out->len + 1);
+    if (out->len)
+        memcpy(out->body, r->rbody, out->len);
+    out->body[out->len] = '\0';
+    r->queued = 1;
+}
+
+void jotd_http_handle_local(jotd_http *h, const char *method, const char *path, const jotd_http_header *headers,
+                            size_t nheaders, const char *body, size_t len, jotd_http_local_resp *out)
+{
+    jotd_req *r = jotd_xcalloc(1, sizeof *r);
+    r->h = h;
+    r->t0 = jotd_mono_ns();
+    r->lhdr = headers;
+    r->nlhdr = nheaders;
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->cond, NULL);
+    atomic_fetch_add(&h->inflight, 1);
+    local_cookies(r);
+    char *url = jotd_xstrndup(path, strcspn(path, "?"));
+    begin(r, url, method);
+    free(url);
+    if (!r->have_response && len) {
+        r->body_seen = 1;
+        if (len > h->o.max_body)
+            r->too_large = 1;
+        else
+            jotd_buf_add(&r->body, body, len);
+    }
+    if (r->state == REQ_READING) {
+        dispatch(r);
+        if (r->suspended) {
+            pthread_mutex_lock(&r->lock);
+            while (!r->resumed)
+                pthread_cond_wait(&r->cond, &r->lock);
+            pthread_mutex_unlock(&r->lock);
+        }
+    }
+    if (!r->have_response) {
+        jotd_log("error", "handler returned without a response", "path", r->path, NULL);
+        jotd_resp_error(r, 500, "server_error", "internal error");
+    }
+    local_answer(r, out);
+    pthread_cond_destroy(&r->cond);
+    pthread_mutex_destroy(&r->lock);
+    finish(h, r, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+}
+
+
+/* Percent-decoding of the path (and query arguments, which jotd ignores),
+ * in place, as libmicrohttpd's own does, except that "%00" stays as it is:
+ * a decoded NUL would cut the C string short, so that "/login%00.png" was
+ * routed as "/login". */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    char *w = s;
+    for (const char *p = s; *p; p++) {
+        int hi = p[0] == '%' ? jotd_hex_digit((unsigned char)p[1]) : -1;
+        int lo = hi >= 0 ? jotd_hex_digit((unsigned char)p[2]) : -1;
+        if (lo >= 0 && (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            p += 2;
+        } else {
+            *w++ = *p;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -716,6 +913,7 @@ int jotd_http_start(jotd_http *h, const jotd_http_options *o, char *err, size_t 
     opts[k++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
     opts[k++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &h->addr};
     opts[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h};
+    opts[k++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL};
     opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)o->connection_limit, NULL};
     opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)o->timeout_seconds, NULL};
     /* The per-connection memory pool holds the request line and headers;

@@ -71,6 +71,36 @@ void jotd_http_stop(jotd_http *h, unsigned grace_ms);
 
 void jotd_http_free(jotd_http *h);
 
+/* ---- In-process requests (tests and the fuzz target) ------------------ */
+
+/* One request header of a local request. */
+typedef struct jotd_http_header {
+    const char *name;
+    const char *value;
+} jotd_http_header;
+
+/* The answer to a local request. body is NUL-terminated (len bytes before
+ * the NUL) and the caller's, to free with jotd_free_secret (it may hold
+ * tokens); content_type is a static string or NULL. */
+typedef struct jotd_http_local_resp {
+    unsigned status;
+    const char *content_type;
+    char *body;
+    size_t len;
+} jotd_http_local_resp;
+
+/* Run one request through the same path as one from a socket -- the header
+ * limits, routing (404, 405), the body limit and parsing, the handler --
+ * without a daemon: h needs its routes and options (set by
+ * jotd_http_set_options instead of jotd_http_start). path may carry a query
+ * string, which is dropped as libmicrohttpd drops it. A handler that
+ * suspends the request is waited for (the calling thread blocks until it is
+ * resumed). The client address is 127.0.0.1. Any thread; h is not
+ * started. */
+void jotd_http_set_options(jotd_http *h, const jotd_http_options *o);
+void jotd_http_handle_local(jotd_http *h, const char *method, const char *path, const jotd_http_header *headers,
+                            size_t nheaders, const char *body, size_t len, jotd_http_local_resp *out);
+
 /* ---- The request, for handlers ------------------------------------- */
 
 const char *jotd_req_method(const jotd_req *r);

@@ -262,7 +262,14 @@ int jotd_params_from_json(const char *body, size_t len, jotd_params *out, const 
             kind = JOTD_P_NUMBER;
             break;
         default:
+            /* An array or object keeps its compact JSON text, for the
+             * handlers that take one (POST /api-tokens "scopes"). */
             kind = JOTD_P_OTHER;
+            vlen = json_dumpb(v, NULL, 0, JSON_COMPACT);
+            value = jotd_xmalloc(vlen + 1);
+            if (json_dumpb(v, value, vlen, JSON_COMPACT) != vlen)
+                vlen = 0;
+            value[vlen] = '\0';
             break;
         }
         if (kind == JOTD_P_TRUE || kind == JOTD_P_FALSE || kind == JOTD_P_NULL || kind == JOTD_P_NUMBER) {
@@ -280,16 +287,6 @@ int jotd_params_from_json(const char *body, size_t len, jotd_params *out, const 
     return 0;
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Percent-decode (with '+' as space, HTML 4.01 17.13.4.1) into a new
  * string; -1 on a bad escape, a NUL byte or invalid UTF-8. */
@@ -303,9 +300,9 @@ static int form_decode(const char *s, size_t n, char **out, size_t *outlen)
         if (c == '+') {
             c = ' ';
         } else if (c == '%') {
-            if (n - i < 3 || hexval((unsigned char)s[i + 1]) < 0 || hexval((unsigned char)s[i + 2]) < 0)
+            if (n - i < 3 || jotd_hex_digit((unsigned char)s[i + 1]) < 0 || jotd_hex_digit((unsigned char)s[i + 2]) < 0)
                 goto bad;
-            c = (char)(hexval((unsigned char)s[i + 1]) * 16 + hexval((unsigned char)s[i + 2]));
+            c = (char)(jotd_hex_digit((unsigned char)s[i + 1]) * 16 + jotd_hex_digit((unsigned char)s[i + 2]));
             i += 2;
         }
         if (c == '\0')

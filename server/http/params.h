@@ -3,7 +3,7 @@
  *
  * A JSON body (RFC 8259) must be one object; its members become parameters.
  * Strings, true, false, null and numbers keep their value; nested objects and
- * arrays are checked but kept only as JOTD_P_OTHER. The parser is strict:
+ * arrays are kept as JOTD_P_OTHER with their compact JSON text. The parser is strict:
  * invalid UTF-8, unpaired surrogates, NUL characters, duplicate member names,
  * nesting deeper than 16 and more than 64 members are all refused.
  *
@@ -28,7 +28,7 @@ typedef enum jotd_pkind {
 
 typedef struct jotd_param {
     char *name;
-    char *value; /* NUL-terminated; NULL for JOTD_P_OTHER */
+    char *value; /* NUL-terminated; JOTD_P_OTHER: compact JSON text */
     size_t value_len;
     jotd_pkind kind;
 } jotd_param;

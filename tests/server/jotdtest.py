@@ -41,6 +41,17 @@ if not JOTD or not os.access(JOTD, os.X_OK):
 # pass their own settings.
 FAST_ARGON2 = ["--argon2-memory", "1024", "--argon2-iterations", "1"]
 
+# JOT_VALGRIND=1: every jotd runs under valgrind memcheck; an error or a
+# definite leak makes it exit 99, which fails the test (see stop, cleanup).
+VALGRIND = os.environ.get("JOT_VALGRIND", "") not in ("", "0")
+VALGRIND_CMD = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
+                "--errors-for-leak-kinds=definite,indirect", "--show-leak-kinds=definite,indirect"]
+
+# Secrets seen by the harness (passwords sent, tokens sent or received), per
+# server, and what cleanup() found of them in that server's log: Tally.finish
+# fails the test on any.
+LEAKS = []
+
 PG_URL = os.environ.get("JOTD_TEST_PG_URL") or None
 BACKEND = "postgresql" if PG_URL else "sqlite"
 SKIP = 77  # the exit status CTest reports as skipped (SKIP_RETURN_CODE)
@@ -196,6 +207,8 @@ class Server:
         self.logpath = os.path.join(self.dir, "jotd.log")
         self.base = "http://127.0.0.1:%d" % self.port
         self.pg_db = None
+        self.secrets = set()
+        self.valgrind_failed = False
 
     @property
     def store(self):
@@ -239,9 +252,9 @@ class Server:
         return data
 
     def command(self, *extra):
-        return [JOTD, "serve", "--listen", "127.0.0.1:%d" % self.port, "--store", self.store] + self.args + list(extra)
+        return (VALGRIND_CMD if VALGRIND else []) + [JOTD, "serve", "--listen", "127.0.0.1:%d" % self.port, "--store", self.store] + self.args + list(extra)
 
-    def start(self, timeout=30):
+    def start(self, timeout=120 if VALGRIND else 30):
         self.logfile = open(self.logpath, "ab")
         self.proc = subprocess.Popen(self.command(), stdout=self.logfile, stderr=self.logfile, env=self.env,
                                      cwd=self.dir)
@@ -258,7 +271,7 @@ class Server:
             time.sleep(0.05)
         raise RuntimeError("jotd did not come up:\n" + self.log())
 
-    def stop(self, sig=signal.SIGTERM, timeout=30):
+    def stop(self, sig=signal.SIGTERM, timeout=120 if VALGRIND else 30):
         """Signal jotd and wait; returns its exit status."""
         if not self.proc:
             return None
@@ -271,15 +284,38 @@ class Server:
             rc = self.proc.wait()
         self.logfile.close()
         self.proc = None
+        if VALGRIND and rc == 99:
+            self.valgrind_failed = True
         if rc != 0 and sig == signal.SIGTERM:
             # An unclean stop is a failure the caller reports; the log's end
             # says why (an sanitizer report, a library's abort message).
             sys.stderr.write("jotd exited %d; end of its log:\n%s\n" % (rc, self.log()[-4000:]))
         return rc
 
+    def record_secret(self, value):
+        """Remember a secret that must never reach the log: a password, or
+        a token (whole, and its payload and signature segments)."""
+        if not isinstance(value, str) or len(value) < 8:
+            return
+        self.secrets.add(value)
+        parts = value.split(".")
+        if len(parts) == 3 and all(parts):
+            self.secrets.update(p for p in parts[1:] if len(p) >= 16)
+
+    def check_log_secrets(self):
+        log = self.log()
+        found = sorted(s for s in self.secrets if s in log)
+        if found:
+            LEAKS.append("%s: %d secrets in the log of %s, e.g. %r" %
+                         (os.path.basename(sys.argv[0]), len(found), self.dir, found[0][:24] + "..."))
+        if self.valgrind_failed:
+            LEAKS.append("valgrind reported errors or leaks for jotd in %s:\n%s" % (self.dir, self.log()[-6000:]))
+            self.valgrind_failed = False
+
     def cleanup(self):
         if self.proc:
             self.stop()
+        self.check_log_secrets()
         if self.pg_db:
             pg_drop(self.pg_db)
             self.pg_db = None
@@ -313,14 +349,36 @@ class Server:
             h.setdefault("Content-Type", "application/x-www-form-urlencoded")
         if isinstance(body, str):
             body = body.encode()
+        self.note_request(h, json_body, form)
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=h)
             r = conn.getresponse()
             data = r.read()
-            return Response(r.status, [(k.lower(), v) for k, v in r.getheaders()], data)
+            resp = Response(r.status, [(k.lower(), v) for k, v in r.getheaders()], data)
+            self.note_response(resp)
+            return resp
         finally:
             conn.close()
+
+    def note_request(self, headers, json_body, form):
+        fields = json_body if isinstance(json_body, dict) else (form if isinstance(form, dict) else {})
+        for k in ("password", "refresh_token", "token", "client_secret"):
+            self.record_secret(fields.get(k))
+        for k, v in headers.items():
+            if k.lower() == "authorization" and isinstance(v, str) and " " in v:
+                self.record_secret(v.split(" ", 1)[1])
+
+    def note_response(self, resp):
+        try:
+            j = json.loads(resp.body) if resp.body[:1] == b"{" else None
+        except ValueError:
+            j = None
+        if isinstance(j, dict):
+            for k in ("access_token", "refresh_token", "token"):
+                self.record_secret(j.get(k))
+        for v in resp.all("set-cookie"):
+            self.record_secret(v.split(";")[0].partition("=")[2])
 
     # Conveniences for the common steps.
     def signup(self, username, password):
@@ -392,6 +450,8 @@ class Tally:
         return self.check(got == want, what, "(got %r, want %r)" % (got, want))
 
     def finish(self):
+        for leak in LEAKS:
+            self.check(False, "harness: " + leak)
         print("%d passed, %d failed" % (self.passed, self.failed))
         sys.exit(1 if self.failed or self.passed == 0 else 0)
 

@@ -138,23 +138,28 @@ void jotd_h_sessions_revoke_others(jotd_req *r, void *ctx)
     if (jotd_caller_auth(a, r, &who) != 0)
         return;
     int64_t now = jotd_now();
-    jotd_session *rows = NULL;
-    size_t n = 0;
-    if (jotd_store_session_list(a->store, who.sub, now, &rows, &n) != JOTD_STORE_OK) {
-        jotd_store_failed(r);
-        return;
-    }
     unsigned revoked = 0;
     int failed = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(rows[i].family.id, who.sid) == 0)
-            continue;
-        if (jotd_revoke_family(a, rows[i].family.id, "revoke", now) == JOTD_STORE_ERROR)
+    /* A listing holds at most JOTD_SESSION_LIST_MAX logins: list again
+     * until one comes back with room to spare (the revoked ones are no
+     * longer listed), a bounded number of times. */
+    size_t n = JOTD_SESSION_LIST_MAX;
+    for (int pass = 0; !failed && n >= JOTD_SESSION_LIST_MAX && pass < 100; pass++) {
+        jotd_session *rows = NULL;
+        if (jotd_store_session_list(a->store, who.sub, now, &rows, &n) != JOTD_STORE_OK) {
             failed = 1;
-        else
-            revoked++;
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(rows[i].family.id, who.sid) == 0)
+                continue;
+            if (jotd_revoke_family(a, rows[i].family.id, "revoke", now) == JOTD_STORE_ERROR)
+                failed = 1;
+            else
+                revoked++;
+        }
+        free(rows);
     }
-    free(rows);
     if (failed) {
         jotd_store_failed(r);
         return;

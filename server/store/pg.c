@@ -136,7 +136,8 @@ static const char *const sql_text[P_COUNT] = {
     [P_API_PURGE] = "DELETE FROM api_tokens WHERE id IN (SELECT id FROM api_tokens WHERE expires_at < $1 LIMIT 256)",
     [P_SESSION_LIST] = "SELECT " SESSION_COLUMNS " FROM families WHERE user_id = $1 AND revoked_at IS NULL "
                        "AND expires_at > $2 AND refresh_expires_at > $2 "
-                       "ORDER BY last_used_at DESC, created_at DESC, id COLLATE \"C\"",
+                       "ORDER BY last_used_at DESC, created_at DESC, id COLLATE \"C\" "
+                       "LIMIT " JOTD_STR(JOTD_SESSION_LIST_MAX),
     [P_SESSION_GET] = "SELECT " SESSION_COLUMNS " FROM families WHERE id = $1",
 };
 

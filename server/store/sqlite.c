@@ -122,7 +122,8 @@ static const char *const sql_text[S_COUNT] = {
     [S_API_TOUCH] = "UPDATE api_tokens SET last_used_at = max(coalesce(last_used_at, 0), ?2) WHERE id = ?1",
     [S_API_PURGE] = "DELETE FROM api_tokens WHERE id IN (SELECT id FROM api_tokens WHERE expires_at < ?1 LIMIT 256)",
     [S_SESSION_LIST] = "SELECT " SESSION_COLUMNS " FROM families WHERE user_id = ?1 AND revoked_at IS NULL "
-                       "AND expires_at > ?2 AND refresh_expires_at > ?2 ORDER BY last_used_at DESC, created_at DESC, id",
+                       "AND expires_at > ?2 AND refresh_expires_at > ?2 ORDER BY last_used_at DESC, created_at DESC, id "
+                       "LIMIT " JOTD_STR(JOTD_SESSION_LIST_MAX),
     [S_SESSION_GET] = "SELECT " SESSION_COLUMNS " FROM families WHERE id = ?1",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",

@@ -226,9 +226,16 @@ typedef struct jotd_session {
     int64_t revoked_at;         /* 0 while alive */
 } jotd_session;
 
+#define JOTD_STR_(x) #x
+#define JOTD_STR(x) JOTD_STR_(x)
+
+/* At most this many logins come back from one jotd_store_session_list. */
+#define JOTD_SESSION_LIST_MAX 1000
+
 /* A user's live logins (not revoked, not past expires_at nor
- * refresh_expires_at at now), most recently used first. *out is an array
- * the caller frees with free(); *n may be 0. */
+ * refresh_expires_at at now), most recently used first, at most
+ * JOTD_SESSION_LIST_MAX of them. *out is an array the caller frees with
+ * free(); *n may be 0. */
 jotd_store_rc jotd_store_session_list(jotd_store *s, const char *user_id, int64_t now, jotd_session **out,
                                       size_t *n);
 /* One login by id, alive or not. */

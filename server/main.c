@@ -368,7 +368,8 @@ static int keys_cmd(const jotd_config *cfg, const char *sub, int now_flag)
 }
 
 /* The store's location as a message may show it: the password of a
- * postgresql://user:password@host/... URI replaced by ***. */
+ * postgresql://user:password@host/... URI replaced by ***, a query that
+ * names a password as a whole. */
 static void store_shown(const char *loc, char *out, size_t n)
 {
     const char *p = strstr(loc, "://");
@@ -379,6 +380,12 @@ static void store_shown(const char *loc, char *out, size_t n)
         const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
         if (colon) {
             snprintf(out, n, "%.*s:***%s", (int)(colon - loc), loc, at);
+            return;
+        }
+        /* ...?password=secret&... */
+        const char *q = strchr(p, '?');
+        if (q && strstr(q, "password=")) {
+            snprintf(out, n, "%.*s?***", (int)(q - loc), loc);
             return;
         }
     }

@@ -491,3 +491,25 @@ int jotd_hex_digit(int c)
         return c - 'A' + 10;
     return -1;
 }
+
+void jotd_utf8_copy(char *dst, size_t n, const char *src)
+{
+    const unsigned char *p = (const unsigned char *)src;
+    size_t o = 0, left = strlen(src);
+    while (*p) {
+        size_t len = utf8_seq(p, left);
+        if (o + (len ? len : 1) >= n)
+            break;
+        if (len) {
+            memcpy(dst + o, p, len);
+            o += len;
+            p += len;
+            left -= len;
+        } else {
+            dst[o++] = '?';
+            p++;
+            left--;
+        }
+    }
+    dst[o] = '\0';
+}

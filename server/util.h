@@ -82,6 +82,12 @@ int jotd_ct_equal(const void *a, const void *b, size_t n);
 int jotd_strcaseeq(const char *a, const char *b);
 int jotd_strncaseeq(const char *a, const char *b, size_t n);
 
+/* Copy src into dst (n > 0 bytes, NUL-terminated) as valid UTF-8: a byte
+ * that starts no valid sequence becomes '?', and the copy is cut at a
+ * character boundary. For text from clients that a store must accept
+ * (PostgreSQL refuses invalid UTF-8). */
+void jotd_utf8_copy(char *dst, size_t n, const char *src);
+
 /* The value of a hexadecimal digit (either case), or -1. */
 int jotd_hex_digit(int c);
 

@@ -495,7 +495,7 @@ void jotd_h_api_delete(jotd_req *r, void *ctx)
         return;
     const char *id = jotd_req_path_segment(r);
     jotd_api_token t;
-    jotd_store_rc rc = jotd_store_api_token_get(a->store, id, &t);
+    jotd_store_rc rc = jotd_id_valid(id) ? jotd_store_api_token_get(a->store, id, &t) : JOTD_STORE_NOT_FOUND;
     /* Another user's token is answered like an unknown one. */
     if (rc == JOTD_STORE_OK && strcmp(t.user_id, who.sub) != 0)
         rc = JOTD_STORE_NOT_FOUND;

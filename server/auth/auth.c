@@ -66,7 +66,7 @@ static void parse_proxies(jotd_auth *a)
         return;
     char *copy = jotd_xstrdup(a->cfg->trusted_proxies);
     char *save = NULL;
-    for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+    for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
         a->proxies = jotd_xrealloc(a->proxies, (a->nproxies + 1) * sizeof *a->proxies);
         a->proxies[a->nproxies++] = jotd_xstrdup(t);
     }
@@ -85,8 +85,10 @@ const char *jotd_auth_client(const jotd_auth *a, const jotd_req *r, char *buf, s
 {
     const char *peer = jotd_req_client(r);
     snprintf(buf, n, "%s", peer);
-    const char *xff = jotd_req_header(r, "X-Forwarded-For");
-    if (!xff || !is_proxy(a, peer))
+    /* Every X-Forwarded-For line: a proxy may add a line of its own after
+     * one the client wrote, rather than append to it. */
+    char xff[2048];
+    if (!is_proxy(a, peer) || jotd_req_header_list(r, "X-Forwarded-For", xff, sizeof xff) != 1)
         return buf;
     /* From the right: each hop appended the address it saw. */
     const char *end = xff + strlen(xff);

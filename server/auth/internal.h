@@ -84,6 +84,9 @@ void jotd_clear_cookie(jotd_req *r);
 const char *jotd_bearer(const jotd_req *r, size_t *len);
 /* Revoke a family: the store, then the in-memory set. */
 jotd_store_rc jotd_revoke_family(jotd_auth *a, const char *sid, const char *reason, int64_t now);
+/* Whether id looks like one jotd makes (sid, jti: 1 to 47 base64url
+ * characters); anything else is unknown without asking the store. */
+int jotd_id_valid(const char *id);
 /* 503 temporarily_unavailable with Retry-After: the store did not answer. */
 void jotd_store_failed(jotd_req *r);
 /* The access verifier's check hook: refuses revoked sids. */

@@ -98,7 +98,7 @@ static pw_job *job_new(jotd_auth *a, jotd_req *r, const char *user, const char *
     j->password_len = pwlen;
     jotd_auth_client(a, r, j->client, sizeof j->client);
     const char *ua = jotd_req_header(r, "User-Agent");
-    snprintf(j->user_agent, sizeof j->user_agent, "%s", ua ? ua : "");
+    jotd_utf8_copy(j->user_agent, sizeof j->user_agent, ua ? ua : "");
     return j;
 }
 

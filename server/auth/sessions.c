@@ -71,6 +71,30 @@ static void json_session(jotd_buf *b, const jotd_session *x, const char *current
     jotd_buf_printf(b, ",\"current\":%s}", strcmp(f->id, current_sid) == 0 ? "true" : "false");
 }
 
+/* The time a listing compares the logins' expiries with: the recorded
+ * expiry of a login's newest refresh token may lag the real one by the
+ * touch slack (the family row is not rewritten on every rotation), and a
+ * login that can still refresh must be listed, and revocable. */
+static int64_t listed_since(const jotd_auth *a, int64_t now)
+{
+    return now - jotd_touch_slack(a->cfg);
+}
+
+/* An id as jotd makes them (base64url, shorter than 48): anything else is
+ * unknown without asking the store. */
+int jotd_id_valid(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n >= 48)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = id[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
 void jotd_h_sessions_list(jotd_req *r, void *ctx)
 {
     jotd_auth *a = ctx;
@@ -79,7 +103,7 @@ void jotd_h_sessions_list(jotd_req *r, void *ctx)
         return;
     jotd_session *rows = NULL;
     size_t n = 0;
-    if (jotd_store_session_list(a->store, who.sub, jotd_now(), &rows, &n) != JOTD_STORE_OK) {
+    if (jotd_store_session_list(a->store, who.sub, listed_since(a, jotd_now()), &rows, &n) != JOTD_STORE_OK) {
         jotd_store_failed(r);
         return;
     }
@@ -110,7 +134,7 @@ void jotd_h_session_delete(jotd_req *r, void *ctx)
         return;
     const char *id = jotd_req_path_segment(r);
     jotd_session x;
-    jotd_store_rc rc = jotd_store_session_get(a->store, id, &x);
+    jotd_store_rc rc = jotd_id_valid(id) ? jotd_store_session_get(a->store, id, &x) : JOTD_STORE_NOT_FOUND;
     if (rc == JOTD_STORE_OK && strcmp(x.family.user_id, who.sub) != 0)
         rc = JOTD_STORE_NOT_FOUND; /* another user's login: as if unknown */
     if (rc == JOTD_STORE_NOT_FOUND) {
@@ -146,7 +170,7 @@ void jotd_h_sessions_revoke_others(jotd_req *r, void *ctx)
     size_t n = JOTD_SESSION_LIST_MAX;
     for (int pass = 0; !failed && n >= JOTD_SESSION_LIST_MAX && pass < 100; pass++) {
         jotd_session *rows = NULL;
-        if (jotd_store_session_list(a->store, who.sub, now, &rows, &n) != JOTD_STORE_OK) {
+        if (jotd_store_session_list(a->store, who.sub, listed_since(a, now), &rows, &n) != JOTD_STORE_OK) {
             failed = 1;
             break;
         }

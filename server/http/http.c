@@ -367,6 +367,51 @@ const char *jotd_req_header(const jotd_req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+typedef struct header_join {
+    const char *name;
+    char *buf;
+    size_t n, used;
+    int found, overflow;
+} header_join;
+
+static void join_value(header_join *j, const char *value)
+{
+    size_t len = strlen(value) + (j->found ? 1 : 0);
+    if (j->used + len + 1 > j->n) {
+        j->overflow = 1;
+        return;
+    }
+    if (j->found)
+        j->buf[j->used++] = ',';
+    memcpy(j->buf + j->used, value, strlen(value) + 1);
+    j->used += strlen(value);
+    j->found = 1;
+}
+
+static enum MHD_Result join_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    header_join *j = cls;
+    if (key && value && jotd_strcaseeq(key, j->name))
+        join_value(j, value);
+    return MHD_YES;
+}
+
+int jotd_req_header_list(const jotd_req *r, const char *name, char *buf, size_t n)
+{
+    header_join j = {name, buf, n, 0, 0, 0};
+    if (n)
+        buf[0] = '\0';
+    if (!r->conn) {
+        for (size_t i = 0; i < r->nlhdr; i++)
+            if (jotd_strcaseeq(r->lhdr[i].name, name))
+                join_value(&j, r->lhdr[i].value);
+    } else {
+        MHD_get_connection_values(r->conn, MHD_HEADER_KIND, join_header, &j);
+    }
+    return j.overflow ? -1 : j.found;
+}
+
 const char *jotd_req_cookie(const jotd_req *r, const char *name)
 {
     if (!r->conn) {

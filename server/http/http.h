@@ -110,6 +110,10 @@ const char *jotd_req_path(const jotd_req *r);
 const char *jotd_req_path_segment(const jotd_req *r);
 /* A request header (case-insensitive name), or NULL. */
 const char *jotd_req_header(const jotd_req *r, const char *name);
+/* Every line of a header that may come several times (X-Forwarded-For),
+ * joined with "," in the order they came, into buf (n bytes): 1, or 0 when
+ * there is none, or -1 when they do not fit. */
+int jotd_req_header_list(const jotd_req *r, const char *name, char *buf, size_t n);
 /* A cookie's value, or NULL. */
 const char *jotd_req_cookie(const jotd_req *r, const char *name);
 /* The client's address as text ("127.0.0.1", "::1"). */

@@ -219,6 +219,8 @@ static PGconn *connect_db(const char *uri, char *err, size_t errlen)
         return NULL;
     }
     PQsetNoticeProcessor(pg, ignore_notice, NULL);
+    /* No DETAIL lines ("Failing row contains (...)" would log the row). */
+    PQsetErrorVerbosity(pg, PQERRORS_TERSE);
     return pg;
 }
 
@@ -531,6 +533,17 @@ jotd_store_rc jotd_pg_open(const char *location, jotd_pg **out, char *err, size_
         snprintf(err, errlen, "this libpq is built without thread support");
         return JOTD_STORE_ERROR;
     }
+    /* libpq's message about a URI it cannot parse quotes the URI, password
+     * and all: say it in our words instead. */
+    char *msg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(location, &msg);
+    if (!opts) {
+        if (msg)
+            PQfreemem(msg);
+        snprintf(err, errlen, "store: not a valid postgresql:// URI (see libpq's connection URIs)");
+        return JOTD_STORE_ERROR;
+    }
+    PQconninfoFree(opts);
     char why[384];
     PGconn *pg = connect_db(location, why, sizeof why);
     if (!pg) {

@@ -4,6 +4,9 @@ trusted proxy (what the login limits count and the sessions list shows);
 from any other peer, or without the setting, X-Forwarded-For is ignored.
 Also: --dashboard off leaves / unserved."""
 
+import json
+import socket
+
 from jotdtest import Server, run
 
 PW = "correct horse battery"
@@ -26,6 +29,27 @@ def client_of(s, xff):
     return mine[0]["client_addr"] if mine else "no session"
 
 
+def two_lines(s):
+    """A login whose X-Forwarded-For comes in two lines: one the client
+    wrote, then one its proxy added (HAProxy adds a line of its own)."""
+    body = json.dumps({"username": "alice", "password": PW, "refresh_in_body": True}).encode()
+    req = (b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+           b"X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: 203.0.113.50\r\n"
+           b"Content-Length: %d\r\n\r\n" % len(body)) + body
+    with socket.create_connection(("127.0.0.1", s.port), timeout=30) as c:
+        c.sendall(req)
+        data = b""
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    at = json.loads(data.split(b"\r\n\r\n", 1)[1])["access_token"]
+    r = s.request("GET", "/sessions", headers={"Authorization": "Bearer " + at})
+    mine = [x for x in r.json().get("sessions", []) if x.get("current")]
+    return mine[0]["client_addr"] if mine else "no session"
+
+
 def trusted(t):
     s = Server("--trusted-proxies", "127.0.0.1, ::1", "--login-limit-address", "3", "--login-limit-user", "1000",
                "--login-slow-after", "1000", "--dashboard", "off").start()
@@ -37,6 +61,7 @@ def trusted(t):
         t.eq(client_of(s, "203.0.113.9, 127.0.0.1"), "203.0.113.9", "a chain of trusted proxies is skipped")
         t.eq(client_of(s, "2001:db8::1"), "2001:db8::1", "an IPv6 client")
         t.eq(client_of(s, "not-an-address"), "127.0.0.1", "garbage: the peer's address")
+        t.eq(two_lines(s), "203.0.113.50", "two header lines: the proxy's line counts, not the client's")
         t.eq(client_of(s, None), "127.0.0.1", "no header: the peer's address")
         # The per-address limit counts the forwarded clients one by one.
         codes = [login(s, "user%d" % i, "a wrong password", "192.0.2.1").status for i in range(4)]

@@ -20,9 +20,10 @@ Then the store (and its WAL and SHM) and the master key file must be mode
 import base64
 import os
 import re
+import subprocess
 import stat
 
-from jotdtest import BACKEND, Server, run
+from jotdtest import JOTD, BACKEND, Server, run
 
 PW = "correct horse battery staple"
 WRONG = ["wrong-password-%d-zz" % i for i in range(3)]
@@ -207,6 +208,26 @@ def main(t):
         else:
             t.check(False, "the master key file exists", mk)
 
+    finally:
+        s.cleanup()
+    store_passwords(t)
+
+
+def store_passwords(t):
+    """A database password in a postgresql:// store never reaches a
+    message: not when libpq cannot parse the URI (its own message quotes
+    it), not in what jotd migrate prints."""
+    s = Server()
+    try:
+        for uri in ["postgresql://u:s3cretPW1@[::1/db", "postgresql://u:s3cret%zzPW1@127.0.0.1/db",
+                    "postgresql://u@127.0.0.1:1/db?password=s3cretPW1&connect_timeout=1",
+                    "postgresql://u:s3cretPW1@127.0.0.1:1/db?connect_timeout=1"]:
+            for cmd in (["serve"], ["migrate"]):
+                p = subprocess.run([JOTD] + cmd + ["--store", uri], capture_output=True, timeout=60, cwd=s.dir,
+                                   env=s.env)
+                out = (p.stdout + p.stderr).decode(errors="replace")
+                t.check(p.returncode != 0 and "s3cret" not in out,
+                        "%s with %s...: refused without showing the password" % (cmd[0], uri[:22]), out[:200])
     finally:
         s.cleanup()
 

@@ -87,6 +87,24 @@ def other_users(t, s, a1):
     t.eq((r.status, r.json().get("revoked") if r.status == 200 else None), (200, 0),
          "bob revoking his other logins (none): 200, revoked 0")
     t.eq(s.verify(a1).status, 200, "alice's login survives bob's revoke-others")
+    # Ids that jotd never makes, and bytes no store takes as text: 404.
+    for bad in ["%FF", "x" * 60, "a%2Fb", "%C3%28"]:
+        r = s.request("DELETE", "/sessions/" + bad, headers=bearer(b1))
+        t.check(r.status == 404 and r.is_json_error(), "DELETE /sessions/%s: 404 JSON" % bad[:12], repr(r))
+        r = s.request("DELETE", "/api-tokens/" + bad, headers=bearer(b1))
+        t.check(r.status == 404 and r.is_json_error(), "DELETE /api-tokens/%s: 404 JSON" % bad[:12], repr(r))
+    # A user agent that is not UTF-8 (or cut inside a character) is kept
+    # as valid text, on either store.
+    b2, _ = login(s, "bob", b"Bad\xff\xfeAgent/1 \xc3")
+    _, items = sessions(s, b2)
+    mine = [x for x in items or [] if x["current"]]
+    t.eq(mine[0]["user_agent"] if mine else None, "Bad??Agent/1 ?", "an invalid UTF-8 user agent is stored with ? marks")
+    long_ua = ("\u00e9" * 200).encode()  # 400 bytes: cut on a character boundary
+    b3, _ = login(s, "bob", long_ua)
+    _, items = sessions(s, b3)
+    mine = [x for x in items or [] if x["current"]]
+    t.check(bool(mine) and set(mine[0]["user_agent"]) == {"\u00e9"} and len(mine[0]["user_agent"]) == 127,
+            "a long user agent is cut between characters", repr(mine[:1]))
 
 
 def revoke_others(t, s, a1, r1):

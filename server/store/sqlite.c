@@ -1215,28 +1215,34 @@ jotd_store_rc jotd_sqlite_session_get(jotd_sqlite *s, const char *id, jotd_sessi
     return select_one(s, S_SESSION_GET, id, fill_session, out, "session_get");
 }
 
-jotd_store_rc jotd_sqlite_api_token_list(jotd_sqlite *s, const char *user_id, jotd_api_token **out, size_t *n)
+/* The rows of a listing of one user's things (?1 user_id, ?2 now when
+ * now >= 0), each read by row into an array of size-byte elements. */
+static jotd_store_rc list_rows(jotd_sqlite *s, enum stmt_id id, const char *user_id, int64_t now,
+                               void (*row)(sqlite3_stmt *st, void *out), size_t size, void **out, size_t *n,
+                               const char *what)
 {
     *out = NULL;
     *n = 0;
     conn *c = acquire(s);
     if (!c)
         return JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, S_API_LIST);
+    sqlite3_stmt *st = stmt(c, id);
     jotd_store_rc ret = JOTD_STORE_ERROR;
-    jotd_api_token *rows = NULL;
+    char *rows = NULL;
     size_t count = 0;
     if (st) {
         bind_text(st, 1, user_id);
+        if (now >= 0)
+            sqlite3_bind_int64(st, 2, now);
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            rows = jotd_xrealloc(rows, (count + 1) * sizeof *rows);
-            api_row(st, &rows[count++]);
+            rows = jotd_xrealloc(rows, (count + 1) * size);
+            row(st, rows + count++ * size);
         }
         if (rc == SQLITE_DONE) {
             ret = JOTD_STORE_OK;
         } else {
-            log_db(c, "api_token_list");
+            log_db(c, what);
             free(rows);
             rows = NULL;
             count = 0;
@@ -1249,40 +1255,32 @@ jotd_store_rc jotd_sqlite_api_token_list(jotd_sqlite *s, const char *user_id, jo
     return ret;
 }
 
+static void api_row_any(sqlite3_stmt *st, void *out)
+{
+    api_row(st, out);
+}
+
+static void session_row_any(sqlite3_stmt *st, void *out)
+{
+    session_row(st, out);
+}
+
+jotd_store_rc jotd_sqlite_api_token_list(jotd_sqlite *s, const char *user_id, jotd_api_token **out, size_t *n)
+{
+    void *rows;
+    jotd_store_rc rc = list_rows(s, S_API_LIST, user_id, -1, api_row_any, sizeof **out, &rows, n, "api_token_list");
+    *out = rows;
+    return rc;
+}
+
 jotd_store_rc jotd_sqlite_session_list(jotd_sqlite *s, const char *user_id, int64_t now, jotd_session **out,
                                       size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    conn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, S_SESSION_LIST);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    jotd_session *rows = NULL;
-    size_t count = 0;
-    if (st) {
-        bind_text(st, 1, user_id);
-        sqlite3_bind_int64(st, 2, now);
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            rows = jotd_xrealloc(rows, (count + 1) * sizeof *rows);
-            session_row(st, &rows[count++]);
-        }
-        if (rc == SQLITE_DONE) {
-            ret = JOTD_STORE_OK;
-        } else {
-            log_db(c, "session_list");
-            free(rows);
-            rows = NULL;
-            count = 0;
-        }
-        done(st);
-    }
-    release(s, c);
+    void *rows;
+    jotd_store_rc rc = list_rows(s, S_SESSION_LIST, user_id, now, session_row_any, sizeof **out, &rows, n,
+                                 "session_list");
     *out = rows;
-    *n = count;
-    return ret;
+    return rc;
 }
 
 jotd_store_rc jotd_sqlite_api_token_revoke(jotd_sqlite *s, const char *user_id, const char *id, int64_t now)

@@ -34,11 +34,14 @@ void jot_builder_free(jot_builder *b);
  * override). Errors: JOT_E_MALFORMED (not one JSON object, duplicate
  * members, too deep), JOT_E_TYPE (a registered claim of the wrong type:
  * iss/sub/jti strings, aud string or array of strings, exp/nbf/iat numbers),
- * JOT_E_NOMEM. */
+ * JOT_E_ARG (a name or value over 16 MiB, or claims over 1 GiB), JOT_E_NOMEM.
+ * Every claims set the verifier finds well-formed is accepted. */
 JOT_NODISCARD jot_status jot_builder_claims_json(jot_builder *b, const char *json, size_t len);
 
 /* Set one claim: a string, an integer, or any JSON value text. A NULL
- * string value removes the claim. Registered claims keep their types. */
+ * string value removes the claim. Registered claims keep their types.
+ * Errors: JOT_E_TYPE, JOT_E_MALFORMED (json not one JSON value), JOT_E_ARG
+ * (a name or string that is not UTF-8, or over 16 MiB), JOT_E_NOMEM. */
 JOT_NODISCARD jot_status jot_builder_set_string(jot_builder *b, const char *name, const char *value);
 JOT_NODISCARD jot_status jot_builder_set_int(jot_builder *b, const char *name, int64_t value);
 JOT_NODISCARD jot_status jot_builder_set_json(jot_builder *b, const char *name, const char *json, size_t len);

@@ -24,6 +24,11 @@ typedef struct entry {
 } entry;
 
 #define INLINE_TEXT 384
+/* Longest name or value (bytes, before escaping) and longest members text:
+ * far beyond any token a verifier accepts, small enough that sizes and the
+ * uint32_t offsets below never overflow. */
+#define MAX_PART (1u << 24)
+#define MAX_TEXT (1u << 30)
 #define INLINE_ENTRIES 12
 
 /* Members as text; small sets live inside the builder itself. */
@@ -69,6 +74,8 @@ void jot_builder_free(jot_builder *b)
 
 static int reserve(members *m, size_t more)
 {
+    if (more > MAX_TEXT - m->len)
+        return -1;
     if (m->len + more > m->cap) {
         size_t cap = m->cap * 2;
         while (cap < m->len + more)
@@ -176,9 +183,12 @@ static void members_del(members *m, const char *name, size_t name_len)
 static jot_status members_put(members *m, const char *name, const char *value, size_t value_len, int quote)
 {
     size_t name_len = strlen(name);
-    if (name_len > 4096 || value_len > (1u << 24))
+    if (name_len > MAX_PART || value_len > MAX_PART)
         return JOT_E_ARG;
-    if (reserve(m, 6 * name_len + (quote ? 6 * value_len + 2 : value_len) + 4) != 0)
+    size_t more = 6 * name_len + (quote ? 6 * value_len + 2 : value_len) + 4;
+    if (more > MAX_TEXT - m->len)
+        return JOT_E_ARG;
+    if (reserve(m, more) != 0)
         return JOT_E_NOMEM;
     char *t = m->text + m->len;
     t[0] = '"';

@@ -139,12 +139,61 @@ static void test_types(void **state)
     jot_builder_free(b);
 }
 
+/* The builder takes every claims set the verifier finds well-formed, long
+ * names included (the fuzzer found a 4,096-byte limit on names once). */
+static void test_long_names(void **state)
+{
+    (void)state;
+    const size_t n = 20000;
+    char *json = malloc(n + 16);
+    assert_non_null(json);
+    memcpy(json, "{\"", 2);
+    memset(json + 2, 'n', n);
+    memcpy(json + 2 + n, "\":1}", 5);
+    jot_builder *b;
+    assert_int_equal(jot_builder_new(&b), JOT_OK);
+    assert_int_equal(jot_builder_claims_json(b, json, n + 6), JOT_OK);
+    json[2 + n] = '\0';
+    assert_int_equal(jot_builder_set_string(b, "other", json + 2), JOT_OK);
+    assert_int_equal(jot_builder_set_int(b, json + 2, 2), JOT_OK);
+
+    jot_key *k = hmac_key();
+    char *h, *p;
+    sign_and_decode(b, k, &h, &p);
+    assert_int_equal(strlen(p), 2 * n + 17);
+    jot_free(h);
+    jot_free(p);
+    char *tok;
+    assert_int_equal(jot_builder_sign(b, k, JOT_HS256, &tok), JOT_OK);
+    jot_keyset *ks;
+    assert_int_equal(jot_keyset_new(&ks), JOT_OK);
+    assert_int_equal(jot_keyset_add(ks, k), JOT_OK);
+    jot_verify_policy pol;
+    jot_verify_policy_init(&pol);
+    pol.keys = ks;
+    jot_verifier *v;
+    assert_int_equal(jot_verifier_new(&pol, &v), JOT_OK);
+    jot_claims *c;
+    assert_int_equal(jot_verify(v, tok, strlen(tok), &c, NULL), JOT_OK);
+    int64_t got;
+    assert_int_equal(jot_claims_int(c, json + 2, &got), JOT_OK);
+    assert_int_equal(got, 2);
+    jot_claims_free(c);
+    jot_verifier_free(v);
+    jot_keyset_free(ks);
+    jot_free(tok);
+    jot_builder_free(b);
+    jot_key_free(k);
+    free(json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_order_and_replace),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_types),
+        cmocka_unit_test(test_long_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -361,18 +361,25 @@ static void json_token(jotd_buf *b, const jotd_api_token *t, int64_t now)
 /* ---- Handlers ------------------------------------------------------------- */
 
 /* Whether the user may have one more live token. -1: the store failed. */
-static int below_limit(jotd_auth *a, const char *user_id, int64_t now)
+/* Why user_id may not create another API token now (NULL: it may), or
+ * STORE_FAILED when the store cannot tell. */
+static const char STORE_FAILED[] = "";
+static const char *over_limit(jotd_auth *a, const char *user_id, int64_t now)
 {
     jotd_api_token *rows = NULL;
     size_t n = 0;
     if (jotd_store_api_token_list(a->store, user_id, &rows, &n) != JOTD_STORE_OK)
-        return -1;
+        return STORE_FAILED;
     size_t live = 0;
     for (size_t i = 0; i < n; i++)
         if (!rows[i].revoked_at && rows[i].expires_at > now)
             live++;
     free(rows);
-    return live < JOTD_API_PER_USER;
+    if (live >= JOTD_API_PER_USER)
+        return "at most 100 live API tokens per user: revoke some first";
+    if (n >= JOTD_API_ROWS_PER_USER)
+        return "at most 1000 API tokens per user until revoked ones expire: create them with a shorter expires_in";
+    return NULL;
 }
 
 void jotd_h_api_create(jotd_req *r, void *ctx)
@@ -394,13 +401,13 @@ void jotd_h_api_create(jotd_req *r, void *ctx)
         return;
     }
     int64_t now = jotd_now();
-    int room = below_limit(a, who.sub, now);
-    if (room < 0) {
+    const char *full = over_limit(a, who.sub, now);
+    if (full == STORE_FAILED) {
         jotd_store_failed(r);
         return;
     }
-    if (!room) {
-        jotd_resp_error(r, 400, "invalid_request", "at most 100 live API tokens per user: revoke some first");
+    if (full) {
+        jotd_resp_error(r, 400, "invalid_request", full);
         return;
     }
     jotd_user u;

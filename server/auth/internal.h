@@ -49,10 +49,14 @@ struct jotd_auth {
 /* The "sid" under which /verify's cache keeps an API token: this prefix
  * and its jti (a family's sid never holds a ':'). */
 #define JOTD_API_CACHE_PREFIX "api:"
-/* API tokens: default and longest lifetime, most live ones per user. */
+/* API tokens: default and longest lifetime, most live ones per user, and
+ * most rows per user (a revoked token's row stays until the token expires,
+ * so that every instance keeps refusing it: without this bound a loop of
+ * create and revoke would grow a user's rows for a year). */
 #define JOTD_API_TTL_DEFAULT (90 * 24 * 3600)
 #define JOTD_API_TTL_MAX (365 * 24 * 3600)
 #define JOTD_API_PER_USER 100
+#define JOTD_API_ROWS_PER_USER 1000
 
 /* ---- passwords.c ---- */
 /* An argon2id encoded hash with the configured parameters, or NULL. */

@@ -1,12 +1,13 @@
 """API tokens (POST/GET /api-tokens, DELETE /api-tokens/{id}): the answer's
 shape and the token's claims, the lifetime bounds, who may create, list and
 revoke them, /verify accepting them and refusing them once revoked (also on
-a second jotd sharing the store), and the store holding only their hash."""
+a second jotd sharing the store), the store holding only their hash, and the
+per-user limits (100 live, 1,000 rows)."""
 
 import hashlib
 import time
 
-from jotdtest import BACKEND, Server, claims_of, header_of, run
+from jotdtest import BACKEND, VALGRIND, Server, claims_of, header_of, run
 
 PW = "correct horse battery"
 DAY = 86400
@@ -108,6 +109,46 @@ def who_may_create(t, s, at, refresh, api_token):
     t.eq(r.status, 401, "list without a token: 401")
 
 
+def per_user_limits(t, s, at):
+    """100 live tokens per user; 1,000 rows, revoked ones included (a revoked
+    token's row stays until it expires, so a create/revoke loop must end)."""
+    ids = []
+    for i in range(100):
+        r = create(s, at, {"name": "live%d" % i})
+        if r.status != 201:
+            break
+        ids.append(r.json()["id"])
+    t.eq(len(ids), 100, "100 live API tokens: each 201")
+    r = create(s, at, {"name": "one too many"})
+    t.check(r.status == 400 and r.error() == "invalid_request" and "100 live" in r.body.decode(),
+            "the 101st live token: 400 invalid_request, saying why", repr(r))
+    if VALGRIND:  # 1,800 more requests add no code path, only minutes
+        print("# the 1,000-row limit is not walked under valgrind")
+        return
+    made, refused = len(ids), None
+    while made < 1000:
+        r = s.request("DELETE", "/api-tokens/" + ids.pop(0), headers=bearer(at))
+        if r.status != 204:
+            refused = r
+            break
+        r = create(s, at, {"name": "loop%d" % made})
+        if r.status != 201:
+            refused = r
+            break
+        ids.append(r.json()["id"])
+        made += 1
+    t.check(made == 1000 and refused is None, "revoking one makes room for another, up to 1,000 rows",
+            "%d made, then %r" % (made, refused))
+    r = s.request("DELETE", "/api-tokens/" + ids.pop(0), headers=bearer(at))
+    t.eq(r.status, 204, "one more revoked")
+    r = create(s, at, {"name": "row 1001"})
+    t.check(r.status == 400 and r.error() == "invalid_request" and "1000" in r.body.decode(),
+            "with 99 live but 1,000 rows: 400 invalid_request, saying why", repr(r))
+    r = listing(s, at)
+    t.check(r.status == 200 and len(r.json()["api_tokens"]) == 1000, "the list holds the 1,000 rows",
+            "%d" % len(r.json().get("api_tokens", [])) if r.status == 200 else repr(r))
+
+
 def verify_and_revoke(t, s, s2, alice_at, bob_at, j):
     tok = j["token"]
     sub = claims_of(alice_at)["sub"]
@@ -206,6 +247,8 @@ def body(t):
         verify_and_revoke(t, s, s2, alice_at, bob_at, j)
         last_use_and_expiry(t, s, alice_at)
         store_has_hash_only(t, s, tokens)
+        carol_at, _ = s.user_tokens("carol", PW)
+        per_user_limits(t, s, carol_at)
         t.eq(s2.stop(), 0, "second jotd: exit 0 on SIGTERM")
         t.eq(s.stop(), 0, "jotd: exit 0 on SIGTERM")
     finally:

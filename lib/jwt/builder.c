@@ -72,10 +72,10 @@ void jot_builder_free(jot_builder *b)
     free(b);
 }
 
+/* Room for more bytes and one more entry; the caller keeps m->len + more
+ * within MAX_TEXT. */
 static int reserve(members *m, size_t more)
 {
-    if (more > MAX_TEXT - m->len)
-        return -1;
     if (m->len + more > m->cap) {
         size_t cap = m->cap * 2;
         while (cap < m->len + more)

@@ -4,6 +4,7 @@ refresh token and its access tokens stop working), POST
 /sessions/revoke-others ends all but the caller's, and nobody sees or ends
 another user's logins."""
 
+import time
 from jotdtest import Server, claims_of, run
 
 PW = "correct horse battery"
@@ -141,7 +142,33 @@ def auth_required(t, s):
     t.eq(r.status, 405, "PUT /sessions: 405")
 
 
+def last_used(t):
+    """A refresh moves the login's last_used_at: the family
+    row is rewritten when the new expiry passes the recorded one by more
+    than the touch slack, refresh-ttl / 10 (here 1 s)."""
+    s = Server("--refresh-ttl", "10s").start()
+    try:
+        s.signup("dave", PW)
+        a, rt = login(s, "dave", "d")
+        _, items = sessions(s, a)
+        before = (items or [{}])[0]
+        time.sleep(2.2)
+        r = s.refresh(rt)
+        t.eq(r.status, 200, "last_used_at: the refresh after 2 s")
+        if r.status == 200:
+            a = r.json()["access_token"]
+        _, items = sessions(s, a)
+        after = (items or [{}])[0]
+        t.check(len(items or []) == 1 and isinstance(before.get("last_used_at"), int)
+                and after["last_used_at"] >= before["last_used_at"] + 2,
+                "last_used_at moves with a refresh", "%r -> %r" % (before, after))
+        t.eq(s.stop(), 0, "jotd (refresh-ttl 10s): exit 0 on SIGTERM")
+    finally:
+        s.cleanup()
+
+
 def body(t):
+    last_used(t)
     s = Server().start()
     try:
         auth_required(t, s)

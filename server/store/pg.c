@@ -18,7 +18,8 @@
  * safe across processes: it locks the family's row first (every writer of a
  * family's tokens does, in the same order: family, then tokens), reads the
  * token afresh under that lock, and spends it with an UPDATE that names
- * state = 'active' and whose row count is checked.
+ * state = 'active', inserting the successor in the same statement only
+ * when that UPDATE changed a row (the count is checked).
  *
  * Parameters go as text, byte strings as binary; every result comes in
  * binary format (bigint as 8 bytes big-endian, text as its bytes), which
@@ -63,8 +64,7 @@ enum stmt_id {
     P_TOKEN_INSERT,
     P_FAMILY_LOCK,
     P_REFRESH_GET,
-    P_SPEND,
-    P_FAMILY_TOUCH,
+    P_ROTATE,
     P_FAMILY_REVOKE,
     P_TOKENS_REVOKE,
     P_REVOKED_SINCE,
@@ -112,11 +112,18 @@ static const char *const sql_text[P_COUNT] = {
         "FROM refresh_tokens t JOIN families f ON f.id = t.family_id JOIN users u ON u.id = f.user_id "
         "LEFT JOIN refresh_tokens s ON s.family_id = t.family_id AND s.jti = t.successor_jti "
         "WHERE t.family_id = $1 AND t.jti = $2",
-    /* The compare-and-set: only an active token can be spent, once. */
-    [P_SPEND] = "UPDATE refresh_tokens SET state = 'spent', spent_at = $3, successor_jti = $4, successor_sealed = $5 "
-                "WHERE family_id = $1 AND jti = $2 AND state = 'active'",
-    [P_FAMILY_TOUCH] = "UPDATE families SET last_used_at = $2, refresh_expires_at = greatest(refresh_expires_at, $3) "
-                       "WHERE id = $1",
+    /* The exchange's writes in one statement (one round trip): the
+     * compare-and-set spends the token only while it is active, and only
+     * then is its successor inserted and the family touched ($9). The
+     * answer is the number of successors inserted, 1 or 0. */
+    [P_ROTATE] = "WITH spent AS (UPDATE refresh_tokens SET state = 'spent', spent_at = $3, successor_jti = $4, "
+                 "successor_sealed = $5 WHERE family_id = $1 AND jti = $2 AND state = 'active' RETURNING family_id), "
+                 "fresh AS (INSERT INTO refresh_tokens (jti, family_id, token_hash, state, issued_at, expires_at) "
+                 "SELECT $4, family_id, $6, 'active', $7, $8 FROM spent RETURNING jti), "
+                 "touched AS (UPDATE families SET last_used_at = $3, "
+                 "refresh_expires_at = greatest(refresh_expires_at, $8) "
+                 "WHERE id = $1 AND $9::boolean AND EXISTS (SELECT 1 FROM spent) RETURNING id) "
+                 "SELECT count(*) FROM fresh",
     [P_FAMILY_REVOKE] = "UPDATE families SET revoked_at = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL",
     [P_TOKENS_REVOKE] = "UPDATE refresh_tokens SET state = 'revoked' WHERE family_id = $1 AND state = 'active'",
     [P_REVOKED_SINCE] = "SELECT id, revoked_at FROM families WHERE revoked_at >= $1",
@@ -324,7 +331,7 @@ static void release(jotd_pg *s, pgconn *c)
 
 /* ---- Statements -------------------------------------------------------- */
 
-#define MAX_PARAMS 8
+#define MAX_PARAMS 9
 
 typedef struct params {
     int n;
@@ -882,25 +889,21 @@ static int rotate(pgconn *c, const char *family_id, const char *jti, int64_t now
     p_int(&p, now);
     p_text(&p, succ->row.jti);
     p_bytes(&p, succ->sealed, succ->sealed ? succ->sealed_len : 0);
-    long n = step(c, P_SPEND, &p, "refresh_exchange");
+    p_bytes(&p, succ->row.hash, sizeof succ->row.hash);
+    p_int(&p, succ->row.issued_at);
+    p_int(&p, succ->row.expires_at);
+    p_text(&p, succ->touch_family ? "true" : "false");
+    PGresult *r = exec(c, P_ROTATE, &p);
+    int64_t n = rows_ok(r) && PQntuples(r) == 1 ? col_int(r, 0, 0) : -1;
+    if (n < 0)
+        log_result(r, c, "refresh_exchange");
+    PQclear(r);
     if (n != 1) {
         /* The row read as active under the family's lock: only a writer
          * that does not take that lock gets here. Change nothing. */
         if (n == 0)
             log_msg("refresh_exchange", "the compare-and-set found no active row");
         return -1;
-    }
-    params q = {0};
-    token_params(&q, &succ->row, family_id);
-    if (step(c, P_TOKEN_INSERT, &q, "refresh_exchange") != 1)
-        return -1;
-    if (succ->touch_family) {
-        params t = {0};
-        p_text(&t, family_id);
-        p_int(&t, now);
-        p_int(&t, succ->row.expires_at);
-        if (step(c, P_FAMILY_TOUCH, &t, "refresh_exchange") < 0)
-            return -1;
     }
     return commit(c) ? 0 : -1;
 }

@@ -26,7 +26,8 @@
 # Prints the table; asserts nothing (exit 0 unless a tool is missing or a
 # row could not be set up). Takes about 2 minutes.
 #
-# Environment: BMULTI_SECONDS (3), BMULTI_ROUNDS (3), BMULTI_CHAINS (32).
+# Environment: BMULTI_SECONDS (3), BMULTI_ROUNDS (3), BMULTI_CHAINS (32),
+# BMULTI_THREADS (jotd's --threads; unset: its default).
 set -u
 set -o pipefail
 
@@ -107,7 +108,8 @@ start_jotd() { # NAME STORE -> sets JPORT, appends to PIDS
   local name=$1 store=$2
   JPORT=$(free_port)
   env "${unset_env[@]}" JOTD_MASTER_KEY="$MASTER" "$JOTD" serve --listen "127.0.0.1:$JPORT" --store "$store" \
-    --issuer "$ISSUER" --log-requests off --argon2-memory 1024 --argon2-iterations 1 2>"$TMP/$name.log" &
+    --issuer "$ISSUER" --log-requests off --argon2-memory 1024 --argon2-iterations 1 \
+    ${BMULTI_THREADS:+--threads "$BMULTI_THREADS"} 2>"$TMP/$name.log" &
   PIDS+=($!)
   JOTD_PIDS+=($!)
   wait_up "$JPORT" $! || { tail -n 20 "$TMP/$name.log" >&2; die "jotd $name did not start"; }

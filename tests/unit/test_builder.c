@@ -29,6 +29,28 @@ static void sign_and_decode(const jot_builder *b, const jot_key *k, char **heade
     jot_free(tok);
 }
 
+/* Sign b with k, verify the token with k alone; the caller frees the
+ * claims. */
+static jot_claims *sign_and_verify(const jot_builder *b, jot_key *k)
+{
+    char *tok;
+    assert_int_equal(jot_builder_sign(b, k, JOT_HS256, &tok), JOT_OK);
+    jot_keyset *ks;
+    assert_int_equal(jot_keyset_new(&ks), JOT_OK);
+    assert_int_equal(jot_keyset_add(ks, k), JOT_OK);
+    jot_verify_policy pol;
+    jot_verify_policy_init(&pol);
+    pol.keys = ks;
+    jot_verifier *v;
+    assert_int_equal(jot_verifier_new(&pol, &v), JOT_OK);
+    jot_claims *c;
+    assert_int_equal(jot_verify(v, tok, strlen(tok), &c, NULL), JOT_OK);
+    jot_verifier_free(v);
+    jot_keyset_free(ks);
+    jot_free(tok);
+    return c;
+}
+
 static void test_order_and_replace(void **state)
 {
     (void)state;
@@ -79,27 +101,13 @@ static void test_escaping(void **state)
     jot_free(p);
 
     /* What was set comes back verified, byte for byte. */
-    char *tok;
-    assert_int_equal(jot_builder_sign(b, k, JOT_HS256, &tok), JOT_OK);
-    jot_keyset *ks;
-    assert_int_equal(jot_keyset_new(&ks), JOT_OK);
-    assert_int_equal(jot_keyset_add(ks, k), JOT_OK);
-    jot_verify_policy pol;
-    jot_verify_policy_init(&pol);
-    pol.keys = ks;
-    jot_verifier *v;
-    assert_int_equal(jot_verifier_new(&pol, &v), JOT_OK);
-    jot_claims *c;
-    assert_int_equal(jot_verify(v, tok, strlen(tok), &c, NULL), JOT_OK);
+    jot_claims *c = sign_and_verify(b, k);
     const char *got;
     size_t len;
     assert_int_equal(jot_claims_string(c, "q\"n", &got, &len), JOT_OK);
     assert_int_equal(len, strlen("a\"b\\c\n\t\x01/\xc3\xa9"));
     assert_memory_equal(got, "a\"b\\c\n\t\x01/\xc3\xa9", len);
     jot_claims_free(c);
-    jot_verifier_free(v);
-    jot_keyset_free(ks);
-    jot_free(tok);
     jot_builder_free(b);
     jot_key_free(k);
 }
@@ -163,25 +171,11 @@ static void test_long_names(void **state)
     assert_int_equal(strlen(p), 2 * n + 17);
     jot_free(h);
     jot_free(p);
-    char *tok;
-    assert_int_equal(jot_builder_sign(b, k, JOT_HS256, &tok), JOT_OK);
-    jot_keyset *ks;
-    assert_int_equal(jot_keyset_new(&ks), JOT_OK);
-    assert_int_equal(jot_keyset_add(ks, k), JOT_OK);
-    jot_verify_policy pol;
-    jot_verify_policy_init(&pol);
-    pol.keys = ks;
-    jot_verifier *v;
-    assert_int_equal(jot_verifier_new(&pol, &v), JOT_OK);
-    jot_claims *c;
-    assert_int_equal(jot_verify(v, tok, strlen(tok), &c, NULL), JOT_OK);
+    jot_claims *c = sign_and_verify(b, k);
     int64_t got;
     assert_int_equal(jot_claims_int(c, json + 2, &got), JOT_OK);
     assert_int_equal(got, 2);
     jot_claims_free(c);
-    jot_verifier_free(v);
-    jot_keyset_free(ks);
-    jot_free(tok);
     jot_builder_free(b);
     jot_key_free(k);
     free(json);

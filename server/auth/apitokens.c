@@ -279,39 +279,13 @@ static const char *check_name(const char *name)
 static char *mint_api(const jotd_auth *a, const jotd_keysnap *ks, const jotd_user *u, const char *jti,
                       const char *scopes, int64_t now, int64_t exp)
 {
-    jot_builder *b = NULL;
-    if (jot_builder_new(&b) != JOT_OK)
-        return NULL;
-    jot_status st = jot_builder_header_string(b, "typ", "api+jwt");
-    if (st == JOT_OK)
-        st = jot_builder_header_string(b, "kid", ks->kid);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "iss", a->cfg->issuer);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "sub", u->id);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "aud", a->cfg->audience);
-    if (st == JOT_OK)
-        st = jot_builder_set_int(b, "exp", exp);
-    if (st == JOT_OK)
-        st = jot_builder_set_int(b, "iat", now);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "jti", jti);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "client_id", a->cfg->client_id);
-    if (st == JOT_OK && *scopes)
-        st = jot_builder_set_string(b, "scope", scopes); /* RFC 8693 4.2, RFC 9068 2.2.3 */
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "role", u->role);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "name", u->username);
-    char *tok = NULL;
-    if (st == JOT_OK)
-        st = jot_builder_sign(b, ks->signer, ks->alg, &tok);
-    if (st != JOT_OK)
-        jotd_log("error", "cannot sign an API token", "detail", jot_strerror(st), NULL);
-    jot_builder_free(b);
-    return tok;
+    /* scope: RFC 8693 4.2, RFC 9068 2.2.3 */
+    const char *more[] = {"client_id", a->cfg->client_id, "scope", *scopes ? scopes : NULL,
+                          "role",      u->role,           "name",  u->username,
+                          NULL};
+    jotd_mint_spec m = {"api+jwt", ks->kid, ks->signer, ks->alg, a->cfg->issuer, u->id, a->cfg->audience,
+                        jti,       now,     exp,        more};
+    return jotd_mint(&m);
 }
 
 /* ---- JSON ----------------------------------------------------------------- */

@@ -71,6 +71,19 @@ int jotd_password_needs_rehash(const jotd_config *cfg, const char *encoded);
 int64_t jotd_touch_slack(const jotd_config *cfg);
 
 /* ---- tokens.c ---- */
+/* A token of jotd's: header typ and kid; claims iss, sub, aud, exp, iat,
+ * jti, then the string claims in more (name, value pairs ending with a
+ * NULL name; a NULL value is left out), in that order. */
+typedef struct jotd_mint_spec {
+    const char *typ, *kid;
+    const jot_key *key;
+    jot_alg alg;
+    const char *iss, *sub, *aud, *jti;
+    int64_t iat, exp;
+    const char *const *more;
+} jotd_mint_spec;
+/* The token signed; caller frees with jot_free. NULL on failure (logged). */
+char *jotd_mint(const jotd_mint_spec *m);
 /* RFC 9068 access token for user u in family sid; caller frees with
  * jot_free. NULL on failure (logged). */
 char *jotd_mint_access(const jotd_auth *a, const jotd_keysnap *ks, const jotd_user *u, const char *sid,

@@ -14,15 +14,36 @@
 
 #include "auth/internal.h"
 
-static char *sign(const jot_key *key, jot_alg alg, jot_builder *b)
+char *jotd_mint(const jotd_mint_spec *m)
 {
-    char *out = NULL;
-    jot_status st = jot_builder_sign(b, key, alg, &out);
-    if (st != JOT_OK) {
-        jotd_log("error", "cannot sign a token", "detail", jot_strerror(st), NULL);
+    jot_builder *b = NULL;
+    if (jot_builder_new(&b) != JOT_OK)
         return NULL;
-    }
-    return out;
+    jot_status st = jot_builder_header_string(b, "typ", m->typ);
+    if (st == JOT_OK)
+        st = jot_builder_header_string(b, "kid", m->kid);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "iss", m->iss);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "sub", m->sub);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "aud", m->aud);
+    if (st == JOT_OK)
+        st = jot_builder_set_int(b, "exp", m->exp);
+    if (st == JOT_OK)
+        st = jot_builder_set_int(b, "iat", m->iat);
+    if (st == JOT_OK)
+        st = jot_builder_set_string(b, "jti", m->jti);
+    for (size_t i = 0; st == JOT_OK && m->more[i]; i += 2)
+        if (m->more[i + 1])
+            st = jot_builder_set_string(b, m->more[i], m->more[i + 1]);
+    char *tok = NULL;
+    if (st == JOT_OK)
+        st = jot_builder_sign(b, m->key, m->alg, &tok);
+    if (st != JOT_OK)
+        jotd_log("error", "cannot make a token", "typ", m->typ, "detail", jot_strerror(st), NULL);
+    jot_builder_free(b);
+    return tok;
 }
 
 char *jotd_mint_access(const jotd_auth *a, const jotd_keysnap *ks, const jotd_user *u, const char *sid,
@@ -30,71 +51,19 @@ char *jotd_mint_access(const jotd_auth *a, const jotd_keysnap *ks, const jotd_us
 {
     char jti[23];
     jotd_random_id(jti);
-    jot_builder *b = NULL;
-    if (jot_builder_new(&b) != JOT_OK)
-        return NULL;
-    jot_status st = jot_builder_header_string(b, "typ", "at+jwt");
-    if (st == JOT_OK)
-        st = jot_builder_header_string(b, "kid", ks->kid);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "iss", a->cfg->issuer);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "sub", u->id);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "aud", a->cfg->audience);
-    if (st == JOT_OK)
-        st = jot_builder_set_int(b, "exp", now + a->cfg->access_ttl);
-    if (st == JOT_OK)
-        st = jot_builder_set_int(b, "iat", now);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "jti", jti);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "client_id", a->cfg->client_id);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "sid", sid);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "role", u->role);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "name", u->username);
-    char *tok = NULL;
-    if (st == JOT_OK)
-        tok = sign(ks->signer, ks->alg, b);
-    else
-        jotd_log("error", "cannot build an access token", "detail", jot_strerror(st), NULL);
-    jot_builder_free(b);
-    return tok;
+    const char *more[] = {"client_id", a->cfg->client_id, "sid", sid, "role", u->role, "name", u->username, NULL};
+    jotd_mint_spec m = {"at+jwt", ks->kid, ks->signer, ks->alg, a->cfg->issuer, u->id, a->cfg->audience,
+                        jti,      now,     now + a->cfg->access_ttl, more};
+    return jotd_mint(&m);
 }
 
 char *jotd_mint_refresh(const jotd_auth *a, const jotd_keysnap *ks, const char *sub, const char *sid,
                         const char *jti, int64_t now, int64_t exp)
 {
-    jot_builder *b = NULL;
-    if (jot_builder_new(&b) != JOT_OK)
-        return NULL;
-    jot_status st = jot_builder_header_string(b, "typ", "refresh+jwt");
-    if (st == JOT_OK)
-        st = jot_builder_header_string(b, "kid", ks->refresh_kid);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "iss", a->cfg->issuer);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "sub", sub);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "aud", a->cfg->issuer);
-    if (st == JOT_OK)
-        st = jot_builder_set_int(b, "exp", exp);
-    if (st == JOT_OK)
-        st = jot_builder_set_int(b, "iat", now);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "jti", jti);
-    if (st == JOT_OK)
-        st = jot_builder_set_string(b, "sid", sid);
-    char *tok = NULL;
-    if (st == JOT_OK)
-        tok = sign(ks->refresh_signer, JOT_HS256, b);
-    else
-        jotd_log("error", "cannot build a refresh token", "detail", jot_strerror(st), NULL);
-    jot_builder_free(b);
-    return tok;
+    const char *more[] = {"sid", sid, NULL};
+    jotd_mint_spec m = {"refresh+jwt", ks->refresh_kid, ks->refresh_signer, JOT_HS256, a->cfg->issuer, sub,
+                        a->cfg->issuer, jti, now, exp, more};
+    return jotd_mint(&m);
 }
 
 void jotd_token_response(jotd_auth *a, jotd_req *r, const char *access, const char *refresh, int64_t refresh_exp,

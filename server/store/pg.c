@@ -966,34 +966,39 @@ jotd_store_rc jotd_pg_family_revoke(jotd_pg *s, const char *family_id, int64_t n
     return ret;
 }
 
-jotd_store_rc jotd_pg_revoked_since(jotd_pg *s, int64_t since,
-                                   void (*cb)(const char *family_id, int64_t revoked_at, void *ctx), void *ctx)
+/* The rows of a revocation poll (statement id, one parameter: since), or
+ * NULL (logged). The connection is handed back before the caller reads
+ * the rows and runs its callbacks; the caller frees the result. */
+static PGresult *select_since(jotd_pg *s, enum stmt_id id, int64_t since, const char *what)
 {
     pgconn *c = acquire(s);
     if (!c)
-        return JOTD_STORE_ERROR;
+        return NULL;
     params p = {0};
     p_int(&p, since);
-    PGresult *r = exec(c, P_REVOKED_SINCE, &p);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (rows_ok(r)) {
-        /* The rows are copied out of the result, and the connection handed
-         * back, before the callbacks run. */
-        int n = PQntuples(r);
-        release(s, c);
-        c = NULL;
-        for (int i = 0; i < n; i++) {
-            char id[64];
-            col_copy(r, i, 0, id, sizeof id);
-            cb(id, col_int(r, i, 1), ctx);
-        }
-        ret = JOTD_STORE_OK;
-    } else {
-        log_result(r, c, "revoked_since");
+    PGresult *r = exec(c, id, &p);
+    if (!rows_ok(r)) {
+        log_result(r, c, what);
+        PQclear(r);
+        r = NULL;
+    }
+    release(s, c);
+    return r;
+}
+
+jotd_store_rc jotd_pg_revoked_since(jotd_pg *s, int64_t since,
+                                   void (*cb)(const char *family_id, int64_t revoked_at, void *ctx), void *ctx)
+{
+    PGresult *r = select_since(s, P_REVOKED_SINCE, since, "revoked_since");
+    if (!r)
+        return JOTD_STORE_ERROR;
+    for (int i = 0, n = PQntuples(r); i < n; i++) {
+        char id[64];
+        col_copy(r, i, 0, id, sizeof id);
+        cb(id, col_int(r, i, 1), ctx);
     }
     PQclear(r);
-    release(s, c);
-    return ret;
+    return JOTD_STORE_OK;
 }
 
 jotd_store_rc jotd_pg_purge(jotd_pg *s, int64_t grace_end, int64_t dead_before)
@@ -1157,29 +1162,16 @@ jotd_store_rc jotd_pg_api_token_revoked_since(jotd_pg *s, int64_t since,
                                                         void *ctx),
                                              void *ctx)
 {
-    pgconn *c = acquire(s);
-    if (!c)
+    PGresult *r = select_since(s, P_API_REVOKED_SINCE, since, "api_token_revoked_since");
+    if (!r)
         return JOTD_STORE_ERROR;
-    params p = {0};
-    p_int(&p, since);
-    PGresult *r = exec(c, P_API_REVOKED_SINCE, &p);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (rows_ok(r)) {
-        int n = PQntuples(r);
-        release(s, c);
-        c = NULL;
-        for (int i = 0; i < n; i++) {
-            char id[64];
-            col_copy(r, i, 0, id, sizeof id);
-            cb(id, col_int(r, i, 1), col_int(r, i, 2), ctx);
-        }
-        ret = JOTD_STORE_OK;
-    } else {
-        log_result(r, c, "api_token_revoked_since");
+    for (int i = 0, n = PQntuples(r); i < n; i++) {
+        char id[64];
+        col_copy(r, i, 0, id, sizeof id);
+        cb(id, col_int(r, i, 1), col_int(r, i, 2), ctx);
     }
     PQclear(r);
-    release(s, c);
-    return ret;
+    return JOTD_STORE_OK;
 }
 
 jotd_store_rc jotd_pg_api_token_touch(jotd_pg *s, const char *id, int64_t when)

@@ -281,10 +281,10 @@ static char *mint_api(const jotd_auth *a, const jotd_keysnap *ks, const jotd_use
 {
     /* scope: RFC 8693 4.2, RFC 9068 2.2.3 */
     const char *more[] = {"client_id", a->cfg->client_id, "scope", *scopes ? scopes : NULL,
-                          "role",      u->role,           "name",  u->username,
-                          NULL};
-    jotd_mint_spec m = {"api+jwt", ks->kid, ks->signer, ks->alg, a->cfg->issuer, u->id, a->cfg->audience,
-                        jti,       now,     exp,        more};
+                          "role", u->role, "name", u->username, NULL};
+    jotd_mint_spec m = {.typ = "api+jwt", .kid = ks->kid, .key = ks->signer, .alg = ks->alg,
+                        .iss = a->cfg->issuer, .sub = u->id, .aud = a->cfg->audience, .jti = jti,
+                        .iat = now, .exp = exp, .more = more};
     return jotd_mint(&m);
 }
 

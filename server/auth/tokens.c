@@ -52,8 +52,9 @@ char *jotd_mint_access(const jotd_auth *a, const jotd_keysnap *ks, const jotd_us
     char jti[23];
     jotd_random_id(jti);
     const char *more[] = {"client_id", a->cfg->client_id, "sid", sid, "role", u->role, "name", u->username, NULL};
-    jotd_mint_spec m = {"at+jwt", ks->kid, ks->signer, ks->alg, a->cfg->issuer, u->id, a->cfg->audience,
-                        jti,      now,     now + a->cfg->access_ttl, more};
+    jotd_mint_spec m = {.typ = "at+jwt", .kid = ks->kid, .key = ks->signer, .alg = ks->alg,
+                        .iss = a->cfg->issuer, .sub = u->id, .aud = a->cfg->audience, .jti = jti,
+                        .iat = now, .exp = now + a->cfg->access_ttl, .more = more};
     return jotd_mint(&m);
 }
 
@@ -61,8 +62,10 @@ char *jotd_mint_refresh(const jotd_auth *a, const jotd_keysnap *ks, const char *
                         const char *jti, int64_t now, int64_t exp)
 {
     const char *more[] = {"sid", sid, NULL};
-    jotd_mint_spec m = {"refresh+jwt", ks->refresh_kid, ks->refresh_signer, JOT_HS256, a->cfg->issuer, sub,
-                        a->cfg->issuer, jti, now, exp, more};
+    /* jotd is the audience: only jotd reads refresh tokens. */
+    jotd_mint_spec m = {.typ = "refresh+jwt", .kid = ks->refresh_kid, .key = ks->refresh_signer, .alg = JOT_HS256,
+                        .iss = a->cfg->issuer, .sub = sub, .aud = a->cfg->issuer, .jti = jti,
+                        .iat = now, .exp = exp, .more = more};
     return jotd_mint(&m);
 }
 

@@ -8,12 +8,12 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -42,6 +42,7 @@ struct jotd_http {
     char *tls_key;
     unsigned port;
     atomic_uint inflight;
+    atomic_bool stopping; /* new connections are closed at once */
     struct sockaddr_storage addr;
 };
 
@@ -111,6 +112,7 @@ jotd_http *jotd_http_new(void)
 {
     jotd_http *h = jotd_xcalloc(1, sizeof *h);
     atomic_init(&h->inflight, 0);
+    atomic_init(&h->stopping, false);
     return h;
 }
 
@@ -765,6 +767,16 @@ static void finish(jotd_http *h, jotd_req *r, enum MHD_RequestTerminationCode to
     atomic_fetch_sub(&h->inflight, 1);
 }
 
+/* MHD's accept policy: while jotd stops, a new connection is closed as
+ * soon as it is accepted. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)addr;
+    (void)addrlen;
+    const jotd_http *h = cls;
+    return atomic_load(&h->stopping) ? MHD_NO : MHD_YES;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -973,7 +985,7 @@ int jotd_http_start(jotd_http *h, const jotd_http_options *o, char *err, size_t 
     }
     opts[k++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
-    h->daemon = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, opts,
+    h->daemon = MHD_start_daemon(flags, (uint16_t)o->port, on_accept, h, on_request, h, MHD_OPTION_ARRAY, opts,
                                  MHD_OPTION_END);
     if (!h->daemon) {
         snprintf(err, errlen, "cannot listen on %s port %u (in use, or not allowed)", o->host, o->port);
@@ -993,10 +1005,12 @@ void jotd_http_stop(jotd_http *h, unsigned grace_ms)
 {
     if (!h->daemon)
         return;
-    /* The quiesced socket is ours to close, but only after MHD_stop_daemon:
-     * a worker thread may still be polling it until then (closing it
-     * earlier let MHD abort on a closed descriptor at shutdown). */
-    MHD_socket ls = MHD_quiesce_daemon(h->daemon);
+    /* New connections are refused by the accept policy, not by
+     * MHD_quiesce_daemon: with epoll and worker threads, quiescing races
+     * with the workers' own removal of the listen socket from their epoll
+     * sets, and libmicrohttpd (0.9.75) aborts the process when it loses
+     * (daemon.c: "Failed to remove listen FD from epoll set"). */
+    atomic_store(&h->stopping, true);
     uint64_t deadline = jotd_mono_ns() + (uint64_t)grace_ms * 1000000u;
     while (atomic_load(&h->inflight) > 0 && jotd_mono_ns() < deadline) {
         struct timespec ts = {0, 10 * 1000000L};
@@ -1010,8 +1024,6 @@ void jotd_http_stop(jotd_http *h, unsigned grace_ms)
     }
     MHD_stop_daemon(h->daemon);
     h->daemon = NULL;
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
 }
 
 void jotd_http_free(jotd_http *h)

@@ -3,6 +3,7 @@ counted atomically under parallel attempts); the bounded password pool
 answers 503 when full and never stalls /verify; idle connections time out;
 SIGTERM lets a login in flight finish and exits 0."""
 
+import signal
 import socket
 import statistics
 import threading
@@ -156,6 +157,17 @@ def shutdown(t):
         th = threading.Thread(target=login)
         th.start()
         time.sleep(0.15)
+        s.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.05)
+        # While the login drains, a new connection is not served.
+        in_flight = "r" not in holder
+        try:
+            r = s.request("GET", "/healthz", timeout=5)
+            t.check(False, "SIGTERM: a new connection while a login drains is not served", repr(r))
+        except OSError as e:
+            t.check(True, "SIGTERM: a new connection while a login drains is not served (%s)" % type(e).__name__)
+        if not in_flight:
+            print("# the login had already finished when the new connection came")
         rc = s.stop()
         th.join(30)
         t.eq(status(holder.get("r")), 200, "SIGTERM: the login in flight is answered")

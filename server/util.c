@@ -481,17 +481,6 @@ int jotd_ip_valid(const char *s)
     return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
-int jotd_hex_digit(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 void jotd_utf8_copy(char *dst, size_t n, const char *src)
 {
     const unsigned char *p = (const unsigned char *)src;

@@ -88,9 +88,6 @@ int jotd_strncaseeq(const char *a, const char *b, size_t n);
  * (PostgreSQL refuses invalid UTF-8). */
 void jotd_utf8_copy(char *dst, size_t n, const char *src);
 
-/* The value of a hexadecimal digit (either case), or -1. */
-int jotd_hex_digit(int c);
-
 /* Whether s is a numeric IPv4 or IPv6 address. */
 int jotd_ip_valid(const char *s);
 

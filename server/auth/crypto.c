@@ -250,7 +250,7 @@ static int from_hex(const char *s, size_t n, uint8_t out[32])
     if (n != 64)
         return -1;
     for (size_t i = 0; i < 32; i++) {
-        int hi = jotd_hex_digit((unsigned char)s[2 * i]), lo = jotd_hex_digit((unsigned char)s[2 * i + 1]);
+        int hi = OPENSSL_hexchar2int((unsigned char)s[2 * i]), lo = OPENSSL_hexchar2int((unsigned char)s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 
 #include "util.h"
 
@@ -903,8 +904,8 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
     (void)conn;
     char *w = s;
     for (const char *p = s; *p; p++) {
-        int hi = p[0] == '%' ? jotd_hex_digit((unsigned char)p[1]) : -1;
-        int lo = hi >= 0 ? jotd_hex_digit((unsigned char)p[2]) : -1;
+        int hi = p[0] == '%' ? OPENSSL_hexchar2int((unsigned char)p[1]) : -1;
+        int lo = hi >= 0 ? OPENSSL_hexchar2int((unsigned char)p[2]) : -1;
         if (lo >= 0 && (hi | lo) != 0) {
             *w++ = (char)(hi * 16 + lo);
             p += 2;

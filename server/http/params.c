@@ -2,6 +2,7 @@
 #include "http/params.h"
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,9 +301,11 @@ static int form_decode(const char *s, size_t n, char **out, size_t *outlen)
         if (c == '+') {
             c = ' ';
         } else if (c == '%') {
-            if (n - i < 3 || jotd_hex_digit((unsigned char)s[i + 1]) < 0 || jotd_hex_digit((unsigned char)s[i + 2]) < 0)
+            int hi = n - i < 3 ? -1 : OPENSSL_hexchar2int((unsigned char)s[i + 1]);
+            int lo = hi < 0 ? -1 : OPENSSL_hexchar2int((unsigned char)s[i + 2]);
+            if (lo < 0)
                 goto bad;
-            c = (char)(jotd_hex_digit((unsigned char)s[i + 1]) * 16 + jotd_hex_digit((unsigned char)s[i + 2]));
+            c = (char)(hi * 16 + lo);
             i += 2;
         }
         if (c == '\0')

@@ -639,6 +639,16 @@ static void begin(jotd_req *r, const char *url, const char *method)
     }
 }
 
+/* A handler that returned without a response is a bug: 500, and the
+ * route's pattern logged (the path itself may hold a client's token). */
+static void answer_missing(jotd_req *r)
+{
+    if (r->have_response)
+        return;
+    jotd_log("error", "handler returned without a response", "route", r->route ? r->route->path : "(none)", NULL);
+    jotd_resp_error(r, 500, "server_error", "internal error");
+}
+
 static void dispatch(jotd_req *r)
 {
     r->state = REQ_DISPATCHED;
@@ -695,10 +705,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (r->queued)
         return MHD_YES;
-    if (!r->have_response) {
-        jotd_log("error", "handler returned without a response", "path", r->path, NULL);
-        jotd_resp_error(r, 500, "server_error", "internal error");
-    }
+    answer_missing(r);
     return queue(r);
 }
 
@@ -883,10 +890,7 @@ void jotd_http_handle_local(jotd_http *h, const char *method, const char *path, 
             pthread_mutex_unlock(&r->lock);
         }
     }
-    if (!r->have_response) {
-        jotd_log("error", "handler returned without a response", "path", r->path, NULL);
-        jotd_resp_error(r, 500, "server_error", "internal error");
-    }
+    answer_missing(r);
     local_answer(r, out);
     pthread_cond_destroy(&r->cond);
     pthread_mutex_destroy(&r->lock);

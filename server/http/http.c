@@ -473,6 +473,130 @@ void jotd_req_resume(jotd_req *r)
     pthread_mutex_unlock(&r->lock);
 }
 
+/* Call fn for each request header, in the order they came. */
+static void each_header(const jotd_req *r, MHD_KeyValueIterator fn, void *cls)
+{
+    if (r->conn) {
+        MHD_get_connection_values(r->conn, MHD_HEADER_KIND, fn, cls);
+        return;
+    }
+    for (size_t i = 0; i < r->nlhdr; i++)
+        fn(cls, MHD_HEADER_KIND, r->lhdr[i].name, r->lhdr[i].value);
+}
+
+/* ---- Message framing -------------------------------------------------- */
+
+/* The headers that say where a request's body ends (RFC 9112 6.1-6.3), as
+ * they came: libmicrohttpd 0.9.75 frames a body by the first
+ * Transfer-Encoding line if there is one (and decodes chunks only when its
+ * value is "chunked", any case), else by the first Content-Length line, and
+ * looks at no other. A front proxy that reads the same bytes another way
+ * (by the other header, or the other line) sees another request where the
+ * body ends: request smuggling. Only what both must read alike is let in. */
+typedef struct framing {
+    unsigned te_lines, cl_lines;
+    const char *te, *cl; /* the first line of each */
+    int bad_name;
+} framing;
+
+/* RFC 9110 5.6.2: tchar. */
+static int is_tchar(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static int is_token(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!is_tchar((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+/* RFC 9110 8.6: Content-Length = 1*DIGIT. */
+static int is_digits(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+static enum MHD_Result scan_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    framing *f = cls;
+    if (!value)
+        value = "";
+    /* RFC 9112 5: the leading white space is not part of the value;
+     * libmicrohttpd strips it (and keeps any trailing), a local request's
+     * is stripped here the same way. */
+    value += strspn(value, " \t");
+    if (!is_token(key))
+        f->bad_name = 1;
+    else if (jotd_strcaseeq(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) && f->te_lines++ == 0)
+        f->te = value;
+    else if (jotd_strcaseeq(key, MHD_HTTP_HEADER_CONTENT_LENGTH) && f->cl_lines++ == 0)
+        f->cl = value;
+    return MHD_YES;
+}
+
+/* Why the request's framing is refused, or NULL. version is the request
+ * line's ("HTTP/1.1"), NULL for a local request. */
+static const char *framing_error(const jotd_req *r, const char *version)
+{
+    framing f = {0, 0, NULL, NULL, 0};
+    each_header(r, scan_framing, &f);
+    /* RFC 9112 5.1: white space between a field name and the colon (which
+     * libmicrohttpd keeps as part of the name: "Content-Length ") MUST be
+     * refused with 400; so is any name that is not a token. */
+    if (f.bad_name)
+        return "a header field name is not a token";
+    if (f.te_lines) {
+        /* RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 is faulty framing. */
+        if (version && strcmp(version, "HTTP/1.0") == 0)
+            return "Transfer-Encoding in an HTTP/1.0 request";
+        /* RFC 9112 6.1, 6.3: with both, a server MAY reject; it closes the
+         * connection anyway. */
+        if (f.cl_lines)
+            return "Transfer-Encoding and Content-Length together";
+        /* RFC 9112 6.3 (4): when chunked is not the final coding the
+         * length cannot be determined: 400. "chunked" once, and nothing
+         * else, is the only coding jotd takes ("gzip, chunked" too is 400,
+         * not 501: one status for every framing error, and no body jotd
+         * takes is ever compressed); a trailing space, a second line or
+         * list member, are not what libmicrohttpd decodes either. */
+        if (f.te_lines > 1 || !jotd_strcaseeq(f.te, "chunked"))
+            return "the only Transfer-Encoding accepted is chunked";
+    }
+    /* RFC 9112 6.3 (5), RFC 9110 8.6: several Content-Length lines are
+     * refused even when they agree, so that nobody has to pick one. */
+    if (f.cl_lines > 1)
+        return "more than one Content-Length";
+    if (f.cl_lines && !is_digits(f.cl))
+        return "Content-Length is not a number";
+    return NULL;
+}
+
+/* A framing error: 400, and the connection closed after it (RFC 9112 6.3:
+ * the bytes after the headers may be anything, another request included,
+ * and none of them may be read as one). libmicrohttpd 0.9.75 closes any
+ * connection whose response is queued before its body is read (and its own
+ * comments say that may change); the explicit "Connection: close" makes it
+ * close this one whatever it does with the unread body. */
+static void refuse_framing(jotd_req *r, const char *why)
+{
+    jotd_resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    jotd_resp_error(r, 400, "invalid_request", why);
+    jotd_req_note(r, "bad_framing");
+    r->state = REQ_DISPATCHED;
+}
+
 /* ---- The request life cycle ------------------------------------------- */
 
 typedef struct header_count {
@@ -487,16 +611,6 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
     hc->n++;
     hc->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
     return MHD_YES;
-}
-
-static void count_headers(const jotd_req *r, header_count *hc)
-{
-    if (r->conn) {
-        MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_header, hc);
-        return;
-    }
-    for (size_t i = 0; i < r->nlhdr; i++)
-        count_header(hc, MHD_HEADER_KIND, r->lhdr[i].name, r->lhdr[i].value);
 }
 
 static void client_address(jotd_req *r)
@@ -599,8 +713,9 @@ static void allow_header(jotd_req *r)
     jotd_buf_release(&b);
 }
 
-/* The first call for a request: everything decided from the headers alone. */
-static void begin(jotd_req *r, const char *url, const char *method)
+/* The first call for a request: everything decided from the headers alone.
+ * version is the request line's, NULL for a local request. */
+static void begin(jotd_req *r, const char *url, const char *method, const char *version)
 {
     jotd_http *h = r->h;
     snprintf(r->method, sizeof r->method, "%s", method);
@@ -608,10 +723,15 @@ static void begin(jotd_req *r, const char *url, const char *method)
     client_address(r);
 
     header_count hc = {0, 0};
-    count_headers(r, &hc);
+    each_header(r, count_header, &hc);
     if (hc.n > h->o.max_headers || hc.bytes > MAX_HEADER_BYTES) {
         jotd_resp_error(r, 431, "request_header_fields_too_large", "too many or too large request headers");
         r->state = REQ_DISPATCHED;
+        return;
+    }
+    const char *why = framing_error(r, version);
+    if (why) {
+        refuse_framing(r, why);
         return;
     }
     int path_known;
@@ -666,7 +786,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
 {
-    (void)version;
     jotd_http *h = cls;
     jotd_req *r = *con_cls;
     if (!r) {
@@ -676,7 +795,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->t0 = jotd_mono_ns();
         *con_cls = r;
         atomic_fetch_add(&h->inflight, 1);
-        begin(r, url, method);
+        begin(r, url, method, version);
         if (r->have_response)
             return queue(r);
         return MHD_YES;
@@ -872,7 +991,7 @@ void jotd_http_handle_local(jotd_http *h, const char *method, const char *path, 
     atomic_fetch_add(&h->inflight, 1);
     local_cookies(r);
     char *url = jotd_xstrndup(path, strcspn(path, "?"));
-    begin(r, url, method);
+    begin(r, url, method, NULL);
     free(url);
     if (!r->have_response && len) {
         r->body_seen = 1;

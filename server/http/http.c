@@ -847,6 +847,11 @@ static void log_request(const jotd_req *r, enum MHD_RequestTerminationCode toe)
      * signature. */
     size_t pl = strlen(r->path ? r->path : "");
     size_t cap = r->route ? LOG_PATH_MAX : UNMATCHED_PATH_MAX;
+    /* A "path" that does not start with '/' is no path a client meant: it
+     * is the bytes of something else read as a request line (a body sent
+     * without its length, say, which may hold a password). None of it. */
+    if (!r->path || r->path[0] != '/')
+        cap = 0;
     /* The {id} segment of a route is the client's text too (a token
      * pasted as a session id): the same few bytes of it. */
     if (r->route && r->path && path_has_param(r->route->path)) {

@@ -13,7 +13,7 @@ CMAKE_FLAGS ?=
 DEPS = cmake make gcc clang pkg-config libssl-dev libjansson-dev libcmocka-dev \
        libmicrohttpd-dev libargon2-dev libsqlite3-dev sqlite3 \
        python3 python3-jwt python3-cryptography valgrind curl libclang-rt-14-dev \
-       libpq-dev postgresql nginx chromium
+       libpq-dev postgresql nginx chromium libzxcvbn-dev faketime
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -77,11 +77,19 @@ static const setting settings[] = {
     {"hash-queue", K_UINT, OFF(hash_queue), "64", 1, 100000,
      "password hashes waiting at most; beyond it logins answer 503"},
     {"login-limit-user", K_UINT, OFF(login_limit_user), "10", 1, 1000000,
-     "failed logins per username within login-window before 429"},
+     "failed logins for one username from one client address within login-window before that address gets"
+     " 429 for that username (others' failures only slow the username's logins down by a second)"},
     {"login-limit-address", K_UINT, OFF(login_limit_address), "100", 1, 1000000,
      "failed logins per client address within login-window before 429"},
     {"login-slow-after", K_UINT, OFF(login_slow_after), "3", 0, 1000000,
-     "failed logins per username after which each attempt is delayed (1s, 2s, 4s, 8s)"},
+     "failed logins for one username from one client address after which its attempts are delayed (1s, 2s, 4s,"
+     " 8s)"},
+    {"password-min-bits", K_UINT, OFF(password_min_bits), "30", 0, 128,
+     "new passwords need at least 2^N guesses by the zxcvbn estimate (common words, names, patterns, dates);"
+     " 0: no check"},
+    {"signup-limit-address", K_UINT, OFF(signup_limit_address), "20", 1, 10000000,
+     "signups (taken names included) per client address within signup-window before 429"},
+    {"signup-window", K_DUR, OFF(signup_window), "1h", 1, 7 * DAY, "window in which signups are counted"},
     {"login-window", K_DUR, OFF(login_window), "15m", 1, 7 * DAY, "window in which failed logins are counted"},
     {"login-track-max", K_UINT, OFF(login_track_max), "100000", 1, 10000000,
      "usernames (and as many client addresses) with recent failed logins held in memory; beyond it logins of"

@@ -61,6 +61,9 @@ typedef struct jotd_config {
     /* Failed-login throttling. */
     unsigned login_limit_user;
     unsigned login_limit_address;
+    unsigned signup_limit_address;
+    unsigned password_min_bits;
+    int64_t signup_window;
     unsigned login_slow_after;
     int64_t login_window;
     unsigned login_track_max;

@@ -349,8 +349,15 @@ static int keys_cmd(const jotd_config *cfg, const char *sub, int now_flag)
             /* The first key signs at once: there is nothing to wait for. */
             int64_t at = (now_flag || !have) ? now : now + cfg->key_publish_delay;
             char kid[64];
+            char signer[64] = "none";
             if (jotd_keys_generate(store, cfg, master, now, at, kid, err, sizeof err) != 0) {
                 fprintf(stderr, "jotd: %s\n", err);
+            } else if (jotd_keys_signing_at(store, at, signer) != 0 || strcmp(signer, kid) != 0) {
+                /* The promise is that this key signs from `at`: say so if
+                 * another key in the store would (a newer one activating
+                 * at the same time cannot, keys are ordered by insertion). */
+                fprintf(stderr, "jotd: key %s was added but key %s signs at that time; see jotd keys list\n", kid,
+                        signer);
             } else {
                 time_t t = (time_t)at;
                 struct tm tm;

@@ -42,22 +42,21 @@ jot_status jotd_check_api_revoked(const jot_claims *claims, void *ctx)
     return jotd_revoked_has(a->revoked_api, jti, len) ? JOT_E_REVOKED : JOT_OK;
 }
 
-void jotd_api_revoked_add(jotd_auth *a, const char *jti, int64_t expires_at)
+jotd_store_rc jotd_api_revoke(jotd_auth *a, const char *user_id, const char *jti, int64_t now)
 {
-    jotd_revoked_add(a->revoked_api, jti, expires_at + JOTD_KEY_SLACK);
-}
-
-static void add_revoked_api(const char *id, int64_t revoked_at, int64_t expires_at, void *ctx)
-{
-    (void)revoked_at;
-    jotd_api_revoked_add(ctx, id, expires_at);
-}
-
-int jotd_api_load(jotd_auth *a)
-{
-    /* A row lives until its token has expired, so every revocation that
-     * still matters is in the store. */
-    return jotd_store_api_token_revoked_since(a->store, 0, add_revoked_api, a) == JOTD_STORE_OK ? 0 : -1;
+    jotd_api_token t;
+    jotd_store_rc rc = jotd_id_valid(jti) ? jotd_store_api_token_get(a->store, jti, &t) : JOTD_STORE_NOT_FOUND;
+    /* Another user's token is answered like an unknown one. */
+    if (rc == JOTD_STORE_OK && strcmp(t.user_id, user_id) != 0)
+        rc = JOTD_STORE_NOT_FOUND;
+    if (rc == JOTD_STORE_OK)
+        rc = jotd_store_api_token_revoke(a->store, user_id, jti, now);
+    if (rc == JOTD_STORE_OK) {
+        /* At once on this jotd; others read it from the revocation log. */
+        jotd_revoked_add(a->revoked_api, t.id, t.expires_at + JOTD_STORE_API_SLACK);
+        jotd_log("info", "API token revoked", "id", t.id, "sub", t.user_id, NULL);
+    }
+    return rc;
 }
 
 void jotd_api_note_use(jotd_auth *a, const char *jti, size_t len, int64_t now)
@@ -93,10 +92,6 @@ static void collect_use(const char *key, int64_t t, void *ctx)
 
 void jotd_api_tick(jotd_auth *a, int64_t now)
 {
-    /* Revocations by other processes (another jotd on the store), with
-     * five seconds of overlap for clocks and commits in flight. */
-    if (jotd_store_api_token_revoked_since(a->store, a->last_api_poll - 5, add_revoked_api, a) == JOTD_STORE_OK)
-        a->last_api_poll = now;
     jotd_revoked_sweep(a->revoked_api, now);
     if (now - a->last_api_flush < USE_FLUSH_INTERVAL)
         return;
@@ -407,6 +402,8 @@ void jotd_h_api_create(jotd_req *r, void *ctx)
     row.expires_at = now + ttl;
     jotd_keysnap *ks = jotd_keyring_acquire(a->keys);
     char *tok = mint_api(a, ks, &u, row.id, row.scopes, now, row.expires_at);
+    /* The key stays published until this token expires (keys.h). */
+    snprintf(row.kid, sizeof row.kid, "%s", ks->kid);
     jotd_keysnap_release(ks);
     jotd_user_release(&u);
     if (!tok) {
@@ -474,14 +471,7 @@ void jotd_h_api_delete(jotd_req *r, void *ctx)
     jotd_caller who;
     if (jotd_caller_auth(a, r, &who) != 0)
         return;
-    const char *id = jotd_req_path_segment(r);
-    jotd_api_token t;
-    jotd_store_rc rc = jotd_id_valid(id) ? jotd_store_api_token_get(a->store, id, &t) : JOTD_STORE_NOT_FOUND;
-    /* Another user's token is answered like an unknown one. */
-    if (rc == JOTD_STORE_OK && strcmp(t.user_id, who.sub) != 0)
-        rc = JOTD_STORE_NOT_FOUND;
-    if (rc == JOTD_STORE_OK)
-        rc = jotd_store_api_token_revoke(a->store, who.sub, id, jotd_now());
+    jotd_store_rc rc = jotd_api_revoke(a, who.sub, jotd_req_path_segment(r), jotd_now());
     if (rc == JOTD_STORE_NOT_FOUND) {
         jotd_resp_error(r, 404, "not_found", "no such API token");
         return;
@@ -490,8 +480,6 @@ void jotd_h_api_delete(jotd_req *r, void *ctx)
         jotd_store_failed(r);
         return;
     }
-    jotd_api_revoked_add(a, t.id, t.expires_at);
     jotd_req_note(r, "api_token_revoked");
-    jotd_log("info", "API token revoked", "id", t.id, "sub", t.user_id, NULL);
     jotd_resp_body(r, 204, NULL, NULL, 0);
 }

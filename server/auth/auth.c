@@ -1,4 +1,5 @@
 /* server/auth/auth.c - see auth.h */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,10 +39,32 @@ static const route_def routes[] = {
 
 #define NROUTES (sizeof routes / sizeof routes[0])
 
-static void add_revoked(const char *sid, int64_t revoked_at, void *ctx)
+/* One revocation from the log into the in-memory sets. A family's stays
+ * as long as the revoking jotd said its access tokens live, or as long as
+ * this one's access-ttl says, whichever is longer: a restart with a lower
+ * access-ttl must not let older, longer-lived tokens back in. */
+static void add_revoked(jotd_revocation_kind kind, const char *id, int64_t revoked_at, int64_t until, void *ctx)
 {
     jotd_auth *a = ctx;
-    jotd_revoked_add(a->revoked, sid, revoked_at + a->cfg->access_ttl + JOTD_KEY_SLACK);
+    if (kind == JOTD_REVOKED_API) {
+        jotd_revoked_add(a->revoked_api, id, until);
+        return;
+    }
+    int64_t ours = revoked_at + a->cfg->access_ttl + JOTD_KEY_SLACK;
+    jotd_revoked_add(a->revoked, id, until > ours ? until : ours);
+}
+
+int jotd_poll_revocations(jotd_auth *a)
+{
+    pthread_mutex_lock(&a->poll_lock);
+    jotd_store_rc rc = jotd_store_revocations(a->store, &a->revocations_cursor, jotd_now(), add_revoked, a);
+    pthread_mutex_unlock(&a->poll_lock);
+    return rc == JOTD_STORE_OK ? 0 : -1;
+}
+
+static void revocation_notified(void *ctx)
+{
+    jotd_poll_revocations(ctx);
 }
 
 static void parse_verify_claims(jotd_auth *a)
@@ -81,14 +104,52 @@ static int is_proxy(const jotd_auth *a, const char *addr)
     return 0;
 }
 
+/* Say once that X-Forwarded-For came from a peer that is not a trusted
+ * proxy: behind a proxy that jotd does not trust, every client has the
+ * proxy's address, and the per-address login limit is shared by all. */
+static void warn_untrusted_xff(const jotd_req *r, const char *peer)
+{
+    static atomic_int warned;
+    if (atomic_load_explicit(&warned, memory_order_relaxed) || !jotd_req_header(r, "X-Forwarded-For") ||
+        atomic_exchange(&warned, 1))
+        return;
+    jotd_log("warn",
+             "X-Forwarded-For from a peer that is not in trusted-proxies: it is ignored, and every client behind "
+             "that peer shares its address (and its login limits); set trusted-proxies if it is your proxy",
+             "peer", peer, NULL);
+}
+
+/* Every X-Forwarded-For line, joined (a proxy may add a line of its own
+ * after one the client wrote, rather than append to it): in buf when it
+ * fits, else in memory the caller frees (*heap). NULL when there is none. */
+static char *xff_lines(const jotd_req *r, char *buf, size_t n, char **heap)
+{
+    *heap = NULL;
+    int rc = jotd_req_header_list(r, "X-Forwarded-For", buf, n);
+    if (rc >= 0)
+        return rc == 1 ? buf : NULL;
+    /* Longer than buf: as long as the request's headers may be. */
+    size_t big = 256 * 1024;
+    *heap = jotd_xmalloc(big);
+    if (jotd_req_header_list(r, "X-Forwarded-For", *heap, big) != 1) {
+        free(*heap);
+        *heap = NULL;
+        return NULL;
+    }
+    return *heap;
+}
+
 const char *jotd_auth_client(const jotd_auth *a, const jotd_req *r, char *buf, size_t n)
 {
     const char *peer = jotd_req_client(r);
     snprintf(buf, n, "%s", peer);
-    /* Every X-Forwarded-For line: a proxy may add a line of its own after
-     * one the client wrote, rather than append to it. */
-    char xff[2048];
-    if (!is_proxy(a, peer) || jotd_req_header_list(r, "X-Forwarded-For", xff, sizeof xff) != 1)
+    if (!is_proxy(a, peer)) {
+        warn_untrusted_xff(r, peer);
+        return buf;
+    }
+    char stack[2048], *heap;
+    const char *xff = xff_lines(r, stack, sizeof stack, &heap);
+    if (!xff)
         return buf;
     /* From the right: each hop appended the address it saw. */
     const char *end = xff + strlen(xff);
@@ -103,16 +164,17 @@ const char *jotd_auth_client(const jotd_auth *a, const jotd_req *r, char *buf, s
             e--;
         char hop[64];
         if ((size_t)(e - b) >= sizeof hop)
-            return buf; /* not an address: keep the last one trusted */
+            break; /* not an address: keep the last one trusted */
         memcpy(hop, b, (size_t)(e - b));
         hop[e - b] = '\0';
         if (!jotd_ip_valid(hop))
-            return buf;
+            break;
         snprintf(buf, n, "%s", hop);
         if (!is_proxy(a, hop))
-            return buf;
+            break;
         end = start > xff ? start - 1 : xff;
     }
+    free(heap);
     return buf;
 }
 
@@ -137,18 +199,12 @@ int jotd_auth_new(const jotd_config *cfg, jotd_store *store, jotd_auth **out, ch
     a->revoked = jotd_revoked_new();
     a->revoked_api = jotd_revoked_new();
     a->api_used = jotd_revoked_new();
-    int64_t now = jotd_now();
-    a->last_revoked_poll = now;
+    pthread_mutex_init(&a->poll_lock, NULL);
     a->last_purge = 0;
-    a->last_api_flush = now;
-    a->last_api_poll = now;
-    if (jotd_store_revoked_since(store, now - cfg->access_ttl - JOTD_KEY_SLACK, add_revoked, a) != JOTD_STORE_OK) {
-        snprintf(err, errlen, "cannot read the revoked sessions");
-        jotd_auth_free(a);
-        return -1;
-    }
-    if (jotd_api_load(a) != 0) {
-        snprintf(err, errlen, "cannot read the revoked API tokens");
+    a->last_api_flush = jotd_now();
+    /* Every revocation still in force, from the start of the log. */
+    if (jotd_poll_revocations(a) != 0) {
+        snprintf(err, errlen, "cannot read the revoked sessions and API tokens");
         jotd_auth_free(a);
         return -1;
     }
@@ -179,8 +235,17 @@ int jotd_auth_new(const jotd_config *cfg, jotd_store *store, jotd_auth **out, ch
     }
     uint64_t seed;
     jotd_random(&seed, sizeof seed);
-    a->throttle = jotd_throttle_new(cfg->login_limit_user, cfg->login_limit_address, cfg->login_slow_after,
-                                    cfg->login_window, cfg->login_track_max, seed);
+    jotd_throttle_params tp = {
+        .pair_limit = cfg->login_limit_user,
+        .addr_limit = cfg->login_limit_address,
+        .slow_after = cfg->login_slow_after,
+        .window = cfg->login_window,
+        .signup_limit = cfg->signup_limit_address,
+        .signup_window = cfg->signup_window,
+        .max_entries = cfg->login_track_max,
+        .seed = seed,
+    };
+    a->throttle = jotd_throttle_new(&tp);
     a->pool = jotd_pool_new(cfg->hash_workers, cfg->hash_queue);
     parse_verify_claims(a);
     parse_proxies(a);
@@ -189,6 +254,9 @@ int jotd_auth_new(const jotd_config *cfg, jotd_store *store, jotd_auth **out, ch
         names[i] = routes[i].path;
     names[NROUTES] = NULL;
     jotd_metrics_init(&a->metrics, names);
+    /* Revocations by other jotd on the store reach this one at once where
+     * the store can say so (PostgreSQL), and by the tick's poll anyway. */
+    jotd_store_watch_revocations(store, revocation_notified, a);
     *out = a;
     return 0;
 }
@@ -211,11 +279,10 @@ void jotd_auth_tick(jotd_auth *a, int64_t now)
 {
     jotd_keyring_reload(a->keys, now);
     /* Revocations made by other processes on the same store (another jotd,
-     * a future admin command) reach /verify within one tick. */
-    int64_t since = a->last_revoked_poll - 5;
+     * a future admin command) reach /verify within one tick, even where no
+     * notification came. */
+    jotd_poll_revocations(a);
     jotd_api_tick(a, now);
-    if (jotd_store_revoked_since(a->store, since, add_revoked, a) == JOTD_STORE_OK)
-        a->last_revoked_poll = now;
     jotd_revoked_sweep(a->revoked, now);
     /* Sealed successors go once the grace window has closed; families go
      * once nothing of them can be used or must be recognised (a late replay
@@ -238,6 +305,7 @@ void jotd_auth_free(jotd_auth *a)
 {
     if (!a)
         return;
+    jotd_store_watch_revocations(a->store, NULL, NULL);
     jotd_pool_free(a->pool);
     jotd_throttle_free(a->throttle);
     jotd_keyring_free(a->keys);
@@ -253,5 +321,6 @@ void jotd_auth_free(jotd_auth *a)
         free(a->proxies[i]);
     free(a->proxies);
     jotd_wipe(a->master, sizeof a->master);
+    pthread_mutex_destroy(&a->poll_lock);
     free(a);
 }

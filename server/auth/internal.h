@@ -4,6 +4,7 @@
 #ifndef JOTD_AUTH_INTERNAL_H
 #define JOTD_AUTH_INTERNAL_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <jot/jot.h>
@@ -33,7 +34,8 @@ struct jotd_auth {
     jotd_throttle *throttle;
     jotd_metrics metrics;
     char *dummy_hash;    /* verified against for unknown users */
-    int64_t last_revoked_poll;
+    pthread_mutex_t poll_lock; /* the revocation log's reader: */
+    int64_t revocations_cursor; /* the newest number read */
     int64_t last_purge;
     char **verify_claims; /* claim names for X-Jot-* headers */
     size_t nverify_claims;
@@ -42,7 +44,6 @@ struct jotd_auth {
     jotd_revoked *revoked_api; /* revoked API tokens' jtis, until their exp */
     jotd_revoked *api_used;    /* API tokens /verify saw since the last flush */
     int64_t last_api_flush;
-    int64_t last_api_poll;
     uint8_t introspect_auth[32]; /* SHA-256 of "client-id:secret", when configured */
 };
 
@@ -65,6 +66,11 @@ char *jotd_password_hash(const jotd_config *cfg, const char *pw, size_t len);
 int jotd_password_verify(const char *encoded, const char *pw, size_t len);
 /* 1 when encoded was made with other parameters than the configured ones. */
 int jotd_password_needs_rehash(const jotd_config *cfg, const char *encoded);
+/* NULL when the new password pw (NUL-terminated) of username is strong
+ * enough (password-min-bits); otherwise why not, as a sentence written to
+ * why (n bytes), which is returned. */
+const char *jotd_password_weakness(const jotd_config *cfg, const char *pw, const char *username, char *why,
+                                   size_t n);
 
 /* How far a family's recorded last use and newest-token expiry may lag
  * behind (token.c), in seconds: a tenth of refresh-ttl, at most an hour. */
@@ -84,17 +90,19 @@ typedef struct jotd_mint_spec {
 } jotd_mint_spec;
 /* The token signed; caller frees with jot_free. NULL on failure (logged). */
 char *jotd_mint(const jotd_mint_spec *m);
-/* RFC 9068 access token for user u in family sid; caller frees with
- * jot_free. NULL on failure (logged). */
+/* RFC 9068 access token for user u in family sid, expiring access-ttl
+ * from now but not after session_end (the login's absolute end), which
+ * goes to *exp; caller frees with jot_free. NULL on failure (logged). */
 char *jotd_mint_access(const jotd_auth *a, const jotd_keysnap *ks, const jotd_user *u, const char *sid,
-                       int64_t now);
+                       int64_t now, int64_t session_end, int64_t *exp);
 /* A refresh token (typ refresh+jwt); caller frees with jot_free. */
 char *jotd_mint_refresh(const jotd_auth *a, const jotd_keysnap *ks, const char *sub, const char *sid,
                         const char *jti, int64_t now, int64_t exp);
-/* Answer 200 with the token response (RFC 6749 5.1): the access token, and
- * the refresh token in the body or in the jot_refresh cookie. */
-void jotd_token_response(jotd_auth *a, jotd_req *r, const char *access, const char *refresh, int64_t refresh_exp,
-                         int in_body, int64_t now);
+/* Answer 200 with the token response (RFC 6749 5.1): the access token
+ * (expiring at access_exp), and the refresh token in the body or in the
+ * jot_refresh cookie (refresh NULL: neither). */
+void jotd_token_response(jotd_req *r, const char *access, int64_t access_exp, const char *refresh,
+                         int64_t refresh_exp, int in_body, int64_t now);
 /* Set-Cookie that removes jot_refresh. */
 void jotd_clear_cookie(jotd_req *r);
 /* The Bearer token of the Authorization header (RFC 6750 2.1), or NULL. */
@@ -109,17 +117,22 @@ void jotd_store_failed(jotd_req *r);
 /* The access verifier's check hook: refuses revoked sids. */
 jot_status jotd_check_revoked(const jot_claims *claims, void *ctx);
 
+/* ---- auth.c ---- */
+/* Read the revocation log from where the last read stopped into the
+ * in-memory sets (any thread; one reader at a time). -1 when the store
+ * fails. */
+int jotd_poll_revocations(jotd_auth *a);
+
 /* ---- apitokens.c ---- */
 /* The API verifier's check hook: refuses revoked jtis. */
 jot_status jotd_check_api_revoked(const jot_claims *claims, void *ctx);
-/* Put an API token's jti into the revoked set, until its exp (+ slack). */
-void jotd_api_revoked_add(jotd_auth *a, const char *jti, int64_t expires_at);
+/* Revoke the API token jti of user_id (the store, then the in-memory set):
+ * as jotd_store_api_token_revoke. */
+jotd_store_rc jotd_api_revoke(jotd_auth *a, const char *user_id, const char *jti, int64_t now);
 /* Remember that /verify accepted the API token jti (for last_used_at). */
 void jotd_api_note_use(jotd_auth *a, const char *jti, size_t len, int64_t now);
-/* Periodic: revocations by other processes, last uses to the store, purge. */
+/* Periodic: last uses to the store, purge. */
 void jotd_api_tick(jotd_auth *a, int64_t now);
-/* Load the revoked API tokens at start; -1 when the store fails. */
-int jotd_api_load(jotd_auth *a);
 
 /* Verify a Bearer token as an access token, or, when it is of another typ,
  * as an API token. *is_api tells which verified. */

@@ -34,9 +34,13 @@ static void compute_timeline(const jotd_key_row *rows, size_t n, int64_t now, ti
         t->retired_at[i] = rows[i + 1].activate_at;
 }
 
-static int64_t publish_end(const jotd_config *cfg, int64_t retired)
+/* Until when a key retired at retired stays published and in the access
+ * and API verifiers: its last access token's expiry, or its last API
+ * token's (keys.h). */
+static int64_t publish_end(const jotd_config *cfg, const jotd_key_row *row, int64_t retired)
 {
-    return retired + cfg->access_ttl + JOTD_KEY_SLACK;
+    int64_t access = retired + cfg->access_ttl, api = row->api_until;
+    return (access > api ? access : api) + JOTD_KEY_SLACK;
 }
 
 static int64_t refresh_end(const jotd_config *cfg, int64_t retired)
@@ -44,19 +48,32 @@ static int64_t refresh_end(const jotd_config *cfg, int64_t retired)
     return retired + (cfg->session_max > cfg->refresh_ttl ? cfg->session_max : cfg->refresh_ttl) + JOTD_KEY_SLACK;
 }
 
-static uint64_t fingerprint(const jotd_key_row *rows, size_t n)
+static uint64_t fnv_u64(uint64_t h, uint64_t v)
 {
+    for (int b = 0; b < 8; b++) {
+        h ^= (v >> (8 * b)) & 0xff;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* What the snapshot is built from: the keys, their activations and, for
+ * retired keys, their last API token's expiry (the current key's moves
+ * with every API token made, and matters only once it retires). */
+static uint64_t fingerprint(const jotd_key_row *rows, size_t n, int64_t now)
+{
+    timeline t;
+    compute_timeline(rows, n, now, &t);
+    free(t.retired_at);
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < n; i++) {
         for (const char *p = rows[i].kid; *p; p++) {
             h ^= (unsigned char)*p;
             h *= 1099511628211ull;
         }
-        uint64_t a = (uint64_t)rows[i].activate_at;
-        for (int b = 0; b < 8; b++) {
-            h ^= (a >> (8 * b)) & 0xff;
-            h *= 1099511628211ull;
-        }
+        h = fnv_u64(h, (uint64_t)rows[i].activate_at);
+        if ((ssize_t)i < t.current)
+            h = fnv_u64(h, (uint64_t)rows[i].api_until);
     }
     return h ^ n;
 }
@@ -204,7 +221,7 @@ static jotd_keysnap *build(const jotd_keyring_params *p, const jotd_key_row *row
     }
     jotd_keysnap *s = jotd_xcalloc(1, sizeof *s);
     atomic_init(&s->refs, 1);
-    s->fingerprint = fingerprint(rows, n);
+    s->fingerprint = fingerprint(rows, n, now);
     s->valid_until = INT64_MAX;
     jotd_buf jwks;
     jotd_buf_init(&jwks);
@@ -230,7 +247,7 @@ static jotd_keysnap *build(const jotd_keyring_params *p, const jotd_key_row *row
         int publish = is_current || is_next;
         int for_refresh = publish;
         if (!is_current && !is_next) {
-            int64_t pe = publish_end(cfg, t.retired_at[i]);
+            int64_t pe = publish_end(cfg, row, t.retired_at[i]);
             int64_t re = refresh_end(cfg, t.retired_at[i]);
             publish = now < pe;
             for_refresh = now < re;
@@ -362,6 +379,22 @@ int jotd_keys_exist(jotd_store *store)
     return n > 0;
 }
 
+int jotd_keys_signing_at(jotd_store *store, int64_t at, char kid[64])
+{
+    jotd_key_row *rows;
+    size_t n;
+    if (jotd_store_key_list(store, &rows, &n) != JOTD_STORE_OK)
+        return -1;
+    timeline t;
+    compute_timeline(rows, n, at, &t);
+    int rc = t.current < 0 ? -1 : 0;
+    if (rc == 0)
+        snprintf(kid, 64, "%s", rows[t.current].kid);
+    free(t.retired_at);
+    jotd_key_rows_free(rows, n);
+    return rc;
+}
+
 int jotd_keys_generate(jotd_store *store, const jotd_config *cfg, const uint8_t *master, int64_t now,
                        int64_t activate_at, char kid_out[64], char *err, size_t errlen)
 {
@@ -471,7 +504,7 @@ int jotd_keyring_reload(jotd_keyring *kr, int64_t now)
     int deleted = 0;
     for (ssize_t i = 0; i < t.current; i++) {
         int64_t end = refresh_end(kr->p.cfg, t.retired_at[i]);
-        int64_t pe = publish_end(kr->p.cfg, t.retired_at[i]);
+        int64_t pe = publish_end(kr->p.cfg, &rows[i], t.retired_at[i]);
         if (now >= end && now >= pe && jotd_store_key_delete(kr->p.store, rows[i].kid) == JOTD_STORE_OK) {
             jotd_log("info", "deleted a retired signing key", "kid", rows[i].kid, NULL);
             deleted = 1;
@@ -484,7 +517,7 @@ int jotd_keyring_reload(jotd_keyring *kr, int64_t now)
             return -1;
     }
     jotd_keysnap *old = jotd_keyring_acquire(kr);
-    int needed = old->fingerprint != fingerprint(rows, n) || now >= old->valid_until;
+    int needed = old->fingerprint != fingerprint(rows, n, now) || now >= old->valid_until;
     const char *old_kid = needed ? jotd_xstrdup(old->kid) : NULL;
     jotd_keysnap_release(old);
     if (!needed) {
@@ -539,7 +572,7 @@ int jotd_keys_print(jotd_store *store, const jotd_config *cfg, int64_t now, FILE
         } else if ((ssize_t)i > t.current) {
             state = "next";
         } else {
-            int64_t pe = publish_end(cfg, t.retired_at[i]);
+            int64_t pe = publish_end(cfg, &rows[i], t.retired_at[i]);
             state = now < pe ? "retired" : "expired";
             fmt_time(pe, until, sizeof until);
         }

@@ -9,10 +9,14 @@
  * first token it signs. The key with the latest activate_at that has come
  * signs ("current"); the keys before it are "retired" from the moment their
  * successor activated. A retired key stays published, and in the access
- * verifier, until every access token it signed has expired (retired +
- * access-ttl, plus a minute of slack for the reload interval); it keeps
- * verifying refresh tokens until those can have expired (retired +
- * session-max); then it is deleted.
+ * and API verifiers, until every token it signed has expired: its access
+ * tokens (retired + access-ttl) and its API tokens (the latest expires_at
+ * of the unrevoked API tokens that name it, which the store reads with the
+ * key), plus a minute of slack for the reload interval. It keeps verifying
+ * refresh tokens until those can have expired (retired + session-max);
+ * then it is deleted. Keys that activate in the same second are ordered by
+ * insertion, so that `keys rotate --now` always makes the key it adds the
+ * signing one.
  *
  * Refresh tokens are read by jotd alone (their audience is jotd itself), so
  * they carry a MAC rather than a signature: HS256 under a key derived from
@@ -99,6 +103,10 @@ int jotd_keys_exist(jotd_store *store);
  * activate_at. Its kid (RFC 7638 thumbprint) goes to kid_out. */
 int jotd_keys_generate(jotd_store *store, const jotd_config *cfg, const uint8_t *master, int64_t now,
                        int64_t activate_at, char kid_out[64], char *err, size_t errlen);
+
+/* The kid of the key that signs at time at (by the store's keys now):
+ * 0, or -1 when the store fails or no key has activated by then. */
+int jotd_keys_signing_at(jotd_store *store, int64_t at, char kid[64]);
 
 /* Print the keys and their state, one per line. */
 int jotd_keys_print(jotd_store *store, const jotd_config *cfg, int64_t now, FILE *f);

@@ -123,20 +123,16 @@ static void signup_run(jotd_job *job)
     jotd_auth *a = j->a;
     jotd_req *r = j->req;
     jotd_user u;
-    memset(&u, 0, sizeof u);
-    jotd_store_rc rc = jotd_store_user_find(a->store, j->username, &u);
-    jotd_user_release(&u);
-    if (rc == JOTD_STORE_OK) {
-        /* Signup necessarily says whether a name is taken; it hashes
-         * nothing for it. */
-        jotd_metrics_inc(&a->metrics.signups[JOTD_SIGNUP_CONFLICT]);
-        jotd_resp_error(r, 409, "username_taken", "this username is taken");
+    char why[256];
+    if (jotd_password_weakness(a->cfg, j->password, j->username, why, sizeof why)) {
+        jotd_metrics_inc(&a->metrics.signups[JOTD_SIGNUP_WEAK]);
+        jotd_resp_error(r, 400, "weak_password", why);
         goto out;
     }
-    if (rc != JOTD_STORE_NOT_FOUND) {
-        jotd_store_failed(r);
-        goto out;
-    }
+    /* Signup necessarily says whether a name is taken, but a taken name
+     * costs what a free one does (the hash is made either way, and the
+     * insert tells), so that names cannot be tried faster than accounts
+     * made; the per-address limit bounds both. */
     memset(&u, 0, sizeof u);
     jotd_random_uuid(u.id);
     snprintf(u.username, sizeof u.username, "%s", j->username);
@@ -147,7 +143,7 @@ static void signup_run(jotd_job *job)
         jotd_resp_error(r, 500, "server_error", "cannot hash the password");
         goto out;
     }
-    rc = jotd_store_user_insert(a->store, &u);
+    jotd_store_rc rc = jotd_store_user_insert(a->store, &u);
     if (rc == JOTD_STORE_OK) {
         jotd_metrics_inc(&a->metrics.signups[JOTD_SIGNUP_CREATED]);
         jotd_buf b;
@@ -185,6 +181,18 @@ void jotd_h_signup(jotd_req *r, void *ctx)
     size_t pwlen;
     if (read_credentials(r, &user, &pw, &pwlen) != 0)
         return;
+    char client[64];
+    unsigned retry_after;
+    jotd_auth_client(a, r, client, sizeof client);
+    if (jotd_throttle_signup(a->throttle, client, jotd_now(), &retry_after) != 0) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", retry_after);
+        jotd_resp_header(r, "Retry-After", ra);
+        jotd_resp_error(r, 429, "too_many_requests", "too many signups from this address; try again later");
+        jotd_metrics_inc(&a->metrics.signups[JOTD_SIGNUP_THROTTLED]);
+        jotd_req_note(r, "signup_throttled");
+        return;
+    }
     pw_job *j = job_new(a, r, user, pw, pwlen);
     j->job.run = signup_run;
     if (submit(a, r, j) != 0) {
@@ -226,7 +234,8 @@ static void start_session(pw_job *j, jotd_req *r, const jotd_user *u)
 
     jotd_keysnap *ks = jotd_keyring_acquire(a->keys);
     char *refresh = jotd_mint_refresh(a, ks, u->id, f.id, t.jti, now, t.expires_at);
-    char *access = refresh ? jotd_mint_access(a, ks, u, f.id, now) : NULL;
+    int64_t access_exp = 0;
+    char *access = refresh ? jotd_mint_access(a, ks, u, f.id, now, f.expires_at, &access_exp) : NULL;
     jotd_keysnap_release(ks);
     if (!refresh || !access) {
         jotd_resp_error(r, 500, "server_error", "cannot sign tokens");
@@ -235,7 +244,7 @@ static void start_session(pw_job *j, jotd_req *r, const jotd_user *u)
         jotd_store_rc rc = jotd_store_session_create(a->store, &f, &t);
         if (rc == JOTD_STORE_OK) {
             jotd_metrics_inc(&a->metrics.logins[JOTD_LOGIN_SUCCESS]);
-            jotd_token_response(a, r, access, refresh, t.expires_at, j->in_body, now);
+            jotd_token_response(r, access, access_exp, refresh, t.expires_at, j->in_body, now);
             jotd_req_note(r, "login");
         } else {
             jotd_store_failed(r);
@@ -260,6 +269,12 @@ static void login_run(jotd_job *job)
     /* The same work whether or not the user exists. */
     const char *hash = rc == JOTD_STORE_OK ? u.password_hash : a->dummy_hash;
     int match = jotd_password_verify(hash, j->password, j->password_len);
+    /* A hash made with older (cheaper) parameters is upgraded at the next
+     * successful login; until then, checking it costs at least what a
+     * current one does, so that the time of a wrong answer does not tell
+     * dormant accounts apart. */
+    if (hash != a->dummy_hash && jotd_password_needs_rehash(a->cfg, hash))
+        (void)jotd_password_verify(a->dummy_hash, j->password, j->password_len);
     if (rc != JOTD_STORE_OK || !match) {
         outcome = JOTD_ATTEMPT_FAILED;
         login_fail(j, r);
@@ -338,6 +353,11 @@ int jotd_auth_user_add(const jotd_config *cfg, jotd_store *store, const char *us
         snprintf(err, errlen, "the password must be 8 to 1024 bytes (without NUL)");
         return -1;
     }
+    char *pw = jotd_xstrndup(password, password_len);
+    const char *weak = jotd_password_weakness(cfg, pw, username, err, errlen);
+    jotd_free_secret(pw);
+    if (weak)
+        return -1;
     jotd_user u;
     memset(&u, 0, sizeof u);
     jotd_random_uuid(u.id);

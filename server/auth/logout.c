@@ -9,6 +9,9 @@
  * The jot_refresh cookie is scoped to Path=/token, so a browser sends it to
  * /token and /token/logout but not to /logout: a browser logs out with its
  * Bearer access token at /logout, or with the cookie at /token/logout.
+ *
+ * /revoke also takes an API token, presented by whoever holds it (RFC 7009
+ * 2.1: the token is its own proof; an API token's holder may end it).
  */
 #include <string.h>
 
@@ -71,12 +74,20 @@ void jotd_h_logout(jotd_req *r, void *ctx)
         jotd_resp_error(r, 400, "invalid_request", "refresh_token must be a string");
         return;
     }
-    /* A logout through the cookie needs no X-Requested-With (the contract
-     * asks it of the refresh only): a forged cross-site logout could only
-     * end a session, never obtain one, and SameSite=Strict already keeps
-     * browsers from sending the cookie on a cross-site request. */
-    if (!refresh)
+    /* A logout through the cookie needs X-Requested-With, as a refresh
+     * does: a cross-site form cannot send it, so it cannot log a user out
+     * (SameSite=Strict alone leaves same-site pages, other ports and
+     * browsers without SameSite). A Bearer token cannot be forged by a
+     * form either: with one, the cookie is simply not used. */
+    int cookie = 0;
+    if (!refresh && !(bearer && !jotd_req_header(r, "X-Requested-With"))) {
         refresh = jotd_req_cookie(r, JOTD_COOKIE);
+        cookie = refresh != NULL;
+    }
+    if (cookie && !jotd_req_header(r, "X-Requested-With")) {
+        jotd_resp_error(r, 400, "invalid_request", "a logout through the cookie needs the X-Requested-With header");
+        return;
+    }
     if (!bearer && (!refresh || !*refresh)) {
         jotd_resp_error(r, 400, "invalid_request", "give a Bearer access token, refresh_token, or the jot_refresh cookie");
         return;
@@ -128,14 +139,26 @@ void jotd_h_revoke(jotd_req *r, void *ctx)
         found = refresh_family(a, ks, token, sid, sizeof sid);
     if (found == -1 && !access_first)
         found = access_family(ks, token, len, sid, sizeof sid);
+    jotd_store_rc rc = JOTD_STORE_NOT_FOUND;
+    if (found == 0) {
+        rc = jotd_revoke_family(a, sid, "revoke", now);
+    } else if (found == -1) {
+        /* An API token (typ api+jwt): its holder ends it. */
+        jot_claims *c = NULL;
+        const char *sub, *jti;
+        if (jot_verify(ks->api, token, len, &c, NULL) == JOT_OK && jot_claims_string(c, "sub", &sub, NULL) == JOT_OK &&
+            jot_claims_string(c, "jti", &jti, NULL) == JOT_OK)
+            rc = jotd_api_revoke(a, sub, jti, now);
+        jot_claims_free(c);
+    }
     jotd_keysnap_release(ks);
     /* RFC 7009 2.2.1: 503 when the token could not be revoked now; the
      * client then assumes it is still valid and tries again. */
-    if (found == -2 || (found == 0 && jotd_revoke_family(a, sid, "revoke", now) == JOTD_STORE_ERROR)) {
+    if (found == -2 || rc == JOTD_STORE_ERROR) {
         jotd_store_failed(r);
         return;
     }
-    if (found == 0)
+    if (rc == JOTD_STORE_OK)
         jotd_req_note(r, "revoked");
     /* RFC 7009 2.2: 200 whether or not the token was valid, so that the
      * answer tells nothing about it. */

@@ -64,7 +64,7 @@ static void labelled(jotd_buf *o, const char *name, const char *label, const cha
 void jotd_metrics_render(const jotd_metrics *m, const jotd_metrics_gauges *g, jotd_buf *o)
 {
     static const char *const login[] = {"success", "failure", "throttled", "overloaded"};
-    static const char *const signup[] = {"created", "conflict", "overloaded"};
+    static const char *const signup[] = {"created", "conflict", "overloaded", "throttled", "weak_password"};
     static const char *const refresh[] = {"rotated", "grace", "invalid", "reuse"};
     static const char *const verify[] = {"valid", "invalid", "revoked"};
     static const char *const revoke[] = {"logout", "revoke", "reuse"};

@@ -1,13 +1,17 @@
 /*
  * server/auth/passwords.c - argon2id (RFC 9106) password hashes in the PHC
  * string format. Defaults are OWASP's first recommendation: m = 19 MiB,
- * t = 2, p = 1; every parameter is a setting.
+ * t = 2, p = 1; every parameter is a setting. New passwords are judged by
+ * zxcvbn (Dropbox's estimator, its C port libzxcvbn): the guesses an
+ * attacker who knows common passwords, words, names, keyboard patterns,
+ * sequences, repeats and dates would need.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <argon2.h>
+#include <zxcvbn.h>
 
 #include "auth/internal.h"
 
@@ -35,6 +39,59 @@ int jotd_password_verify(const char *encoded, const char *pw, size_t len)
 {
     /* argon2id_verify compares the hashes in constant time. */
     return argon2id_verify(encoded, pw, len) == ARGON2_OK;
+}
+
+/* What a zxcvbn match says about a password, for the message. */
+static const char *match_reason(ZxcTypeMatch_t type)
+{
+    switch ((int)type & ~(int)MULTIPLE_MATCH) {
+    case DICTIONARY_MATCH:
+    case DICT_LEET_MATCH:
+        return "it is made of common passwords, words or names";
+    case USER_MATCH:
+    case USER_LEET_MATCH:
+        return "it contains the username";
+    case REPEATS_MATCH:
+        return "it repeats characters or words";
+    case SEQUENCE_MATCH:
+        return "it contains a sequence such as abcd or 1234";
+    case SPATIAL_MATCH:
+        return "it follows a keyboard pattern";
+    case DATE_MATCH:
+    case YEAR_MATCH:
+        return "it contains a date or a year";
+    default:
+        return "it is short";
+    }
+}
+
+const char *jotd_password_weakness(const jotd_config *cfg, const char *pw, const char *username, char *why,
+                                   size_t n)
+{
+    if (cfg->password_min_bits == 0)
+        return NULL;
+    const char *dict[] = {username, "jotd", NULL};
+    ZxcMatch_t *info = NULL;
+    double bits = ZxcvbnMatch(pw, dict, &info);
+    if (bits >= (double)cfg->password_min_bits) {
+        ZxcvbnFreeInfo(info);
+        return NULL;
+    }
+    /* The reason: the kind of pattern that covers most of it. */
+    int best = 0;
+    ZxcTypeMatch_t type = BRUTE_MATCH;
+    for (ZxcMatch_t *m = info; m; m = m->Next) {
+        if ((m->Type & ~MULTIPLE_MATCH) != BRUTE_MATCH && m->Length > best) {
+            best = m->Length;
+            type = m->Type;
+        }
+    }
+    ZxcvbnFreeInfo(info);
+    snprintf(why, n,
+             "the password is too easy to guess (about 2^%.0f guesses, at least 2^%u wanted): %s; a few unrelated "
+             "words or a longer phrase will do",
+             bits < 0 ? 0.0 : bits, cfg->password_min_bits, match_reason(type));
+    return why;
 }
 
 int jotd_password_needs_rehash(const jotd_config *cfg, const char *encoded)

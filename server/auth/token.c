@@ -14,12 +14,24 @@
  * so that two browser tabs refreshing at once do not log their user out.
  * The successor's text is kept for that, sealed under the master key, and
  * wiped once the window has closed.
+ *
+ * The grace window serves only the client that spent the token: the
+ * exchange records a keyed hash of its address and User-Agent, and a
+ * presentation from any other client is reuse, as outside the window. It
+ * answers at most GRACE_ANSWERS times per spent token (atomically, in the
+ * store; beyond, the same client is refused without revoking anything),
+ * and to a browser (the cookie) with a new access token only: the
+ * browser already holds the successor in its cookie, so the successor's
+ * text never leaves jotd twice by that way.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth/internal.h"
+
+/* Grace answers per spent token: two or three tabs racing need one or two. */
+#define GRACE_ANSWERS 3
 
 static void invalid_grant(jotd_auth *a, jotd_req *r, int cookie, const char *why)
 {
@@ -34,24 +46,49 @@ static void successor_aad(const char *jti, char *out, size_t n)
     snprintf(out, n, "jotd successor of %s", jti);
 }
 
-/* Answer with a fresh access token and the given refresh token. */
+/* Who presents a refresh token: a keyed hash of the client's address and
+ * User-Agent (keyed, so that the store does not hold addresses in a form
+ * anyone could test guesses against). */
+static void client_mark(jotd_auth *a, jotd_req *r, uint8_t out[32])
+{
+    char addr[64];
+    jotd_auth_client(a, r, addr, sizeof addr);
+    const char *ua = jotd_req_header(r, "User-Agent");
+    jotd_buf b;
+    jotd_buf_init(&b);
+    jotd_buf_printf(&b, "jotd refresh client v1\n%s\n%s", addr, ua ? ua : "");
+    jotd_hmac_sha256(a->master, JOTD_MASTER_KEY_LEN, b.p, b.len, out);
+    jotd_buf_release(&b);
+}
+
+/* Answer with a fresh access token and the given refresh token (NULL:
+ * the access token alone). */
 static int respond(jotd_auth *a, jotd_req *r, const jotd_keysnap *ks, const jotd_refresh_info *info,
                    const char *refresh, int64_t refresh_exp, int cookie, int64_t now)
 {
-    char *access = jotd_mint_access(a, ks, &info->user, info->family_id, now);
+    int64_t access_exp = 0;
+    char *access = jotd_mint_access(a, ks, &info->user, info->family_id, now, info->family_expires_at, &access_exp);
     if (!access) {
         jotd_resp_error(r, 500, "server_error", "cannot sign tokens");
         return -1;
     }
-    jotd_token_response(a, r, access, refresh, refresh_exp, !cookie, now);
+    jotd_token_response(r, access, access_exp, refresh, refresh_exp, !cookie, now);
     jot_free(access);
     return 0;
 }
 
-/* The grace path: the sealed successor, given again. */
+/* The grace path: a new access token and, to a client that keeps its
+ * refresh token in the body, the sealed successor again. */
 static int grace(jotd_auth *a, jotd_req *r, const jotd_keysnap *ks, const jotd_refresh_info *info, int cookie,
                  int64_t now)
 {
+    if (cookie) {
+        if (respond(a, r, ks, info, NULL, 0, 1, now) != 0)
+            return 0;
+        jotd_metrics_inc(&a->metrics.refreshes[JOTD_REFRESH_GRACE]);
+        jotd_req_note(r, "refresh_grace");
+        return 0;
+    }
     char aad[96], *succ = NULL;
     size_t len;
     successor_aad(info->jti, aad, sizeof aad);
@@ -84,6 +121,7 @@ typedef struct exchange {
     const jotd_keysnap *ks;
     uint8_t hash[32]; /* of the token presented */
     int64_t now;
+    uint8_t client[32]; /* client_mark of the presenter */
     char *succ_tok;   /* minted successor (jot_free) */
     int64_t succ_exp;
     uint8_t *sealed;  /* its sealed copy for the grace window */
@@ -109,6 +147,7 @@ static int decide(const jotd_refresh_info *info, jotd_successor *succ, void *ctx
         return 0;
     }
     jotd_sha256(x->succ_tok, strlen(x->succ_tok), succ->row.hash);
+    memcpy(succ->spent_by, x->client, sizeof succ->spent_by);
     if (cfg->refresh_grace > 0) {
         char aad[96];
         size_t sealed_len = 0;
@@ -136,6 +175,7 @@ static void rotate(jotd_auth *a, jotd_req *r, const jotd_keysnap *ks, const char
     x.ks = ks;
     x.now = jotd_now();
     jotd_sha256(token, token_len, x.hash);
+    client_mark(a, r, x.client);
     int64_t now = x.now;
     jotd_refresh_info info;
     int rotated = 0;
@@ -160,8 +200,23 @@ static void rotate(jotd_auth *a, jotd_req *r, const jotd_keysnap *ks, const char
     } else if (now >= info.family_expires_at) {
         invalid_grant(a, r, cookie, "the session has reached its maximum age; log in again");
     } else if (info.state == JOTD_REFRESH_SPENT) {
-        if (!(cfg->refresh_grace > 0 && now - info.spent_at <= cfg->refresh_grace && info.successor_active &&
-              info.successor_sealed && grace(a, r, ks, &info, cookie, now) == 0)) {
+        /* Grace: within the window, the successor still current, the same
+         * client that spent it, and answers left (counted in the store,
+         * across instances). */
+        jotd_store_rc g = JOTD_STORE_NOT_FOUND;
+        if (cfg->refresh_grace > 0 && now - info.spent_at <= cfg->refresh_grace && info.successor_active &&
+            info.successor_sealed && jotd_ct_equal(info.spent_by, x.client, sizeof x.client))
+            g = jotd_store_refresh_grace(a->store, sid, jti, GRACE_ANSWERS);
+        if (g == JOTD_STORE_ERROR) {
+            jotd_store_failed(r);
+        } else if (g == JOTD_STORE_CONFLICT) {
+            /* The client that spent it, once too often: nothing more for
+             * it, but no reason to end the login of what is most likely
+             * its owner (nor to clear a cookie that may hold the
+             * successor by now). */
+            jotd_metrics_inc(&a->metrics.refreshes[JOTD_REFRESH_INVALID]);
+            jotd_resp_error(r, 401, "invalid_grant", "the refresh token was spent; use its successor");
+        } else if (g != JOTD_STORE_OK || grace(a, r, ks, &info, cookie, now) != 0) {
             /* Reuse: two parties hold this token, and one is not its
              * owner. Revoke the family, and with it every access token
              * issued under it. */

@@ -47,14 +47,16 @@ char *jotd_mint(const jotd_mint_spec *m)
 }
 
 char *jotd_mint_access(const jotd_auth *a, const jotd_keysnap *ks, const jotd_user *u, const char *sid,
-                       int64_t now)
+                       int64_t now, int64_t session_end, int64_t *exp)
 {
     char jti[23];
     jotd_random_id(jti);
+    /* No access token outlives its login (session-max). */
+    *exp = now + a->cfg->access_ttl < session_end ? now + a->cfg->access_ttl : session_end;
     const char *more[] = {"client_id", a->cfg->client_id, "sid", sid, "role", u->role, "name", u->username, NULL};
     jotd_mint_spec m = {.typ = "at+jwt", .kid = ks->kid, .key = ks->signer, .alg = ks->alg,
                         .iss = a->cfg->issuer, .sub = u->id, .aud = a->cfg->audience, .jti = jti,
-                        .iat = now, .exp = now + a->cfg->access_ttl, .more = more};
+                        .iat = now, .exp = *exp, .more = more};
     return jotd_mint(&m);
 }
 
@@ -69,8 +71,8 @@ char *jotd_mint_refresh(const jotd_auth *a, const jotd_keysnap *ks, const char *
     return jotd_mint(&m);
 }
 
-void jotd_token_response(jotd_auth *a, jotd_req *r, const char *access, const char *refresh, int64_t refresh_exp,
-                         int in_body, int64_t now)
+void jotd_token_response(jotd_req *r, const char *access, int64_t access_exp, const char *refresh,
+                         int64_t refresh_exp, int in_body, int64_t now)
 {
     /* Room for the usual tokens on the stack: no allocation, no growth. */
     char stack[2048], cstack[1024];
@@ -78,8 +80,10 @@ void jotd_token_response(jotd_auth *a, jotd_req *r, const char *access, const ch
     jotd_buf_init_stack(&b, stack, sizeof stack);
     jotd_buf_adds(&b, "{\"access_token\":");
     jotd_buf_json_str(&b, access);
-    jotd_buf_printf(&b, ",\"token_type\":\"Bearer\",\"expires_in\":%lld", (long long)a->cfg->access_ttl);
-    if (in_body) {
+    jotd_buf_printf(&b, ",\"token_type\":\"Bearer\",\"expires_in\":%lld", (long long)(access_exp - now));
+    if (!refresh) {
+        /* The access token alone: the client holds its refresh token. */
+    } else if (in_body) {
         jotd_buf_adds(&b, ",\"refresh_token\":");
         jotd_buf_json_str(&b, refresh);
         jotd_buf_printf(&b, ",\"refresh_expires_in\":%lld", (long long)(refresh_exp - now));
@@ -135,11 +139,14 @@ void jotd_store_failed(jotd_req *r)
 
 jotd_store_rc jotd_revoke_family(jotd_auth *a, const char *sid, const char *reason, int64_t now)
 {
-    jotd_store_rc rc = jotd_store_family_revoke(a->store, sid, now, reason);
+    /* The family's access tokens all expire within access-ttl (plus the
+     * key slack for clock and reload): the revocation is in force until
+     * then, here and, through the store's log, on every jotd. */
+    int64_t until = now + a->cfg->access_ttl + JOTD_KEY_SLACK;
+    jotd_store_rc rc = jotd_store_family_revoke(a->store, sid, now, reason, until);
     /* Into the in-memory set even if the store failed: /verify must refuse
-     * the family's access tokens at once. They all expire within access-ttl
-     * (plus the key slack for clock and reload). */
-    jotd_revoked_add(a->revoked, sid, now + a->cfg->access_ttl + JOTD_KEY_SLACK);
+     * the family's access tokens at once. */
+    jotd_revoked_add(a->revoked, sid, until);
     if (rc == JOTD_STORE_OK) {
         int which = strcmp(reason, "reuse") == 0    ? JOTD_REVOKE_REUSE
                     : strcmp(reason, "logout") == 0 ? JOTD_REVOKE_LOGOUT

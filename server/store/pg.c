@@ -65,16 +65,19 @@ enum stmt_id {
     P_FAMILY_LOCK,
     P_REFRESH_GET,
     P_ROTATE,
+    P_GRACE,
     P_FAMILY_REVOKE,
     P_TOKENS_REVOKE,
-    P_REVOKED_SINCE,
+    P_REVOCATION_INSERT,
+    P_REVOCATIONS,
+    P_REVOCATIONS_LAST,
     P_PURGE_SEALED,
     P_PURGE_FAMILIES,
+    P_PURGE_REVOCATIONS,
     P_API_INSERT,
     P_API_GET,
     P_API_LIST,
     P_API_REVOKE,
-    P_API_REVOKED_SINCE,
     P_API_TOUCH,
     P_API_PURGE,
     P_SESSION_LIST,
@@ -82,7 +85,7 @@ enum stmt_id {
     P_COUNT
 };
 
-#define API_COLUMNS "id, user_id, name, scopes, token_hash, created_at, expires_at, revoked_at, last_used_at"
+#define API_COLUMNS "id, user_id, name, scopes, token_hash, created_at, expires_at, revoked_at, last_used_at, kid"
 #define SESSION_COLUMNS                                                                                          \
     "id, user_id, created_at, expires_at, client_addr, user_agent, last_used_at, refresh_expires_at, revoked_at"
 
@@ -95,8 +98,12 @@ static const char *const sql_text[P_COUNT] = {
     [P_USER_GET] = "SELECT id, username, role, password_hash, created_at FROM users WHERE id = $1",
     [P_USER_SET_HASH] = "UPDATE users SET password_hash = $2 WHERE id = $1",
     [P_KEY_INSERT] = "INSERT INTO signing_keys (kid, alg, sealed, created_at, activate_at) VALUES ($1, $2, $3, $4, $5)",
-    [P_KEY_LIST] = "SELECT kid, alg, sealed, created_at, activate_at FROM signing_keys "
-                   "ORDER BY activate_at, created_at, kid COLLATE \"C\"",
+    /* With the latest expiry of the live API tokens each key signed (those
+     * made before tokens named their key count for every key). */
+    [P_KEY_LIST] = "SELECT kid, alg, sealed, created_at, activate_at, greatest("
+                   "(SELECT max(expires_at) FROM api_tokens a WHERE a.kid = k.kid AND revoked_at IS NULL), "
+                   "(SELECT max(expires_at) FROM api_tokens a WHERE a.kid IS NULL AND revoked_at IS NULL), 0) "
+                   "FROM signing_keys k ORDER BY activate_at, seq",
     [P_KEY_DELETE] = "DELETE FROM signing_keys WHERE kid = $1",
     [P_FAMILY_INSERT] = "INSERT INTO families (id, user_id, created_at, expires_at, refresh_expires_at, "
                         "last_used_at, client_addr, user_agent) VALUES ($1, $2, $3, $4, $5, $3, $6, $7)",
@@ -108,7 +115,7 @@ static const char *const sql_text[P_COUNT] = {
     [P_REFRESH_GET] =
         "SELECT t.jti, t.family_id, t.token_hash, t.state, t.issued_at, t.expires_at, t.spent_at, "
         "t.successor_jti, f.refresh_expires_at, f.created_at, f.expires_at, f.revoked_at, "
-        "u.id, u.username, u.role, u.created_at, s.state, t.successor_sealed "
+        "u.id, u.username, u.role, u.created_at, s.state, t.successor_sealed, t.spent_by, t.grace_used::bigint "
         "FROM refresh_tokens t JOIN families f ON f.id = t.family_id JOIN users u ON u.id = f.user_id "
         "LEFT JOIN refresh_tokens s ON s.family_id = t.family_id AND s.jti = t.successor_jti "
         "WHERE t.family_id = $1 AND t.jti = $2",
@@ -117,28 +124,39 @@ static const char *const sql_text[P_COUNT] = {
      * then is its successor inserted and the family touched ($9). The
      * answer is the number of successors inserted, 1 or 0. */
     [P_ROTATE] = "WITH spent AS (UPDATE refresh_tokens SET state = 'spent', spent_at = $3, successor_jti = $4, "
-                 "successor_sealed = $5 WHERE family_id = $1 AND jti = $2 AND state = 'active' RETURNING family_id), "
+                 "successor_sealed = $5, spent_by = $10 "
+                 "WHERE family_id = $1 AND jti = $2 AND state = 'active' RETURNING family_id), "
                  "fresh AS (INSERT INTO refresh_tokens (jti, family_id, token_hash, state, issued_at, expires_at) "
                  "SELECT $4, family_id, $6, 'active', $7, $8 FROM spent RETURNING jti), "
                  "touched AS (UPDATE families SET last_used_at = $3, "
                  "refresh_expires_at = greatest(refresh_expires_at, $8) "
                  "WHERE id = $1 AND $9::boolean AND EXISTS (SELECT 1 FROM spent) RETURNING id) "
                  "SELECT count(*) FROM fresh",
+    /* Under the row's lock: two instances cannot both give the last one. */
+    [P_GRACE] = "UPDATE refresh_tokens SET grace_used = grace_used + 1 WHERE family_id = $1 AND jti = $2 "
+                "AND state = 'spent' RETURNING grace_used::bigint",
     [P_FAMILY_REVOKE] = "UPDATE families SET revoked_at = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL",
     [P_TOKENS_REVOKE] = "UPDATE refresh_tokens SET state = 'revoked' WHERE family_id = $1 AND state = 'active'",
-    [P_REVOKED_SINCE] = "SELECT id, revoked_at FROM families WHERE revoked_at >= $1",
-    [P_PURGE_SEALED] = "UPDATE refresh_tokens SET successor_sealed = NULL "
+    /* seq: the trigger of schema 2 numbers it, in commit order. */
+    [P_REVOCATION_INSERT] = "INSERT INTO revocations (seq, kind, id, revoked_at, ends_at) "
+                            "VALUES (0, 'family', $1, $2, $3)",
+    [P_REVOCATIONS] = "SELECT seq, kind, id, revoked_at, ends_at FROM revocations WHERE seq > $1 AND ends_at > $2 "
+                      "ORDER BY seq",
+    [P_REVOCATIONS_LAST] = "SELECT coalesce(max(seq), 0)::bigint FROM revocations",
+    [P_PURGE_SEALED] = "UPDATE refresh_tokens SET successor_sealed = NULL, spent_by = NULL "
                        "WHERE successor_sealed IS NOT NULL AND spent_at < $1",
     /* In batches, so that no transaction holds many rows for long. */
     [P_PURGE_FAMILIES] = "DELETE FROM families WHERE id IN (SELECT id FROM families "
                          "WHERE expires_at < $1 OR refresh_expires_at < $1 LIMIT 256)",
-    [P_API_INSERT] = "INSERT INTO api_tokens (id, user_id, name, scopes, token_hash, created_at, expires_at) "
-                     "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    [P_PURGE_REVOCATIONS] = "DELETE FROM revocations WHERE seq IN (SELECT seq FROM revocations WHERE ends_at < $1 "
+                            "LIMIT 256)",
+    [P_API_INSERT] = "INSERT INTO api_tokens (id, user_id, name, scopes, token_hash, created_at, expires_at, kid) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''))",
     [P_API_GET] = "SELECT " API_COLUMNS " FROM api_tokens WHERE id = $1",
     [P_API_LIST] = "SELECT " API_COLUMNS " FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id COLLATE \"C\"",
-    /* The first revocation time stays: it is what other processes poll. */
+    /* The first revocation time stays; the first revocation alone goes to
+     * the log (the trigger of schema 2). */
     [P_API_REVOKE] = "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, $3) WHERE id = $1 AND user_id = $2",
-    [P_API_REVOKED_SINCE] = "SELECT id, revoked_at, expires_at FROM api_tokens WHERE revoked_at >= $1",
     [P_API_TOUCH] = "UPDATE api_tokens SET last_used_at = greatest(coalesce(last_used_at, 0), $2) WHERE id = $1",
     [P_API_PURGE] = "DELETE FROM api_tokens WHERE id IN (SELECT id FROM api_tokens WHERE expires_at < $1 LIMIT 256)",
     [P_SESSION_LIST] = "SELECT " SESSION_COLUMNS " FROM families WHERE user_id = $1 AND revoked_at IS NULL "
@@ -160,6 +178,12 @@ struct jotd_pg {
     pthread_cond_t freed;
     pgconn conns[POOL_SIZE];
     _Atomic int64_t last_connect_log;
+    /* The revocation watcher (jotd_pg_watch_revocations). */
+    pthread_t watcher;
+    int watching;
+    atomic_int watch_stop;
+    void (*watch_fn)(void *ctx);
+    void *watch_ctx;
 };
 
 /* ---- Errors ------------------------------------------------------------ */
@@ -206,7 +230,7 @@ static void ignore_notice(void *arg, const char *message)
 }
 
 /* Open a connection; NULL with libpq's reason in err. */
-static PGconn *connect_db(const char *uri, char *err, size_t errlen)
+static PGconn *connect_db(const char *uri, const char *app, char *err, size_t errlen)
 {
     /* dbname comes last, so that what the URI says wins over these
      * defaults (libpq reads the keywords in order). The timeouts bound
@@ -214,7 +238,7 @@ static PGconn *connect_db(const char *uri, char *err, size_t errlen)
      * a connection attempt, unacknowledged data, an idle connection. */
     const char *const keys[] = {"connect_timeout",  "tcp_user_timeout",    "keepalives_idle", "keepalives_interval",
                                 "keepalives_count", "application_name", "dbname",          NULL};
-    const char *const vals[] = {"5", "10000", "30", "10", "3", "jotd", uri, NULL};
+    const char *const vals[] = {"5", "10000", "30", "10", "3", app, uri, NULL};
     PGconn *pg = PQconnectdbParams(keys, vals, 1);
     if (!pg) {
         snprintf(err, errlen, "out of memory");
@@ -294,7 +318,7 @@ static pgconn *acquire(jotd_pg *s)
         conn_drop(c);
     if (!c->pg) {
         char err[512];
-        c->pg = connect_db(s->uri, err, sizeof err);
+        c->pg = connect_db(s->uri, "jotd", err, sizeof err);
         if (!c->pg) {
             /* Once a second at most: while the database is away, every
              * request would add a line. */
@@ -331,7 +355,7 @@ static void release(jotd_pg *s, pgconn *c)
 
 /* ---- Statements -------------------------------------------------------- */
 
-#define MAX_PARAMS 9
+#define MAX_PARAMS 12
 
 typedef struct params {
     int n;
@@ -552,7 +576,7 @@ jotd_store_rc jotd_pg_open(const char *location, jotd_pg **out, char *err, size_
     }
     PQconninfoFree(opts);
     char why[384];
-    PGconn *pg = connect_db(location, why, sizeof why);
+    PGconn *pg = connect_db(location, "jotd", why, sizeof why);
     if (!pg) {
         snprintf(err, errlen, "cannot connect to the PostgreSQL store: %s", why);
         return JOTD_STORE_ERROR;
@@ -580,6 +604,7 @@ void jotd_pg_close(jotd_pg *s)
 {
     if (!s)
         return;
+    jotd_pg_watch_revocations(s, NULL, NULL);
     for (int i = 0; i < POOL_SIZE; i++)
         conn_drop(&s->conns[i]);
     pthread_cond_destroy(&s->freed);
@@ -735,6 +760,7 @@ jotd_store_rc jotd_pg_key_list(jotd_pg *s, jotd_key_row **out, size_t *n)
             k->sealed = col_bytes(r, (int)i, 2, &k->sealed_len);
             k->created_at = col_int(r, (int)i, 3);
             k->activate_at = col_int(r, (int)i, 4);
+            k->api_until = col_int(r, (int)i, 5);
         }
         *out = rows;
         *n = count;
@@ -850,6 +876,9 @@ static jotd_store_rc read_refresh(pgconn *c, const char *family_id, const char *
     out->successor_active = !PQgetisnull(r, 0, 16) && parse_state(r, 16) == JOTD_REFRESH_ACTIVE;
     if (out->state == JOTD_REFRESH_SPENT && !PQgetisnull(r, 0, 17))
         out->successor_sealed = col_bytes(r, 0, 17, &out->successor_sealed_len);
+    if (PQgetlength(r, 0, 18) == (int)sizeof out->spent_by)
+        memcpy(out->spent_by, PQgetvalue(r, 0, 18), sizeof out->spent_by);
+    out->grace_used = (unsigned)col_int(r, 0, 19);
     PQclear(r);
     return JOTD_STORE_OK;
 }
@@ -893,6 +922,7 @@ static int rotate(pgconn *c, const char *family_id, const char *jti, int64_t now
     p_int(&p, succ->row.issued_at);
     p_int(&p, succ->row.expires_at);
     p_text(&p, succ->touch_family ? "true" : "false");
+    p_bytes(&p, succ->spent_by, sizeof succ->spent_by);
     PGresult *r = exec(c, P_ROTATE, &p);
     int64_t n = rows_ok(r) && PQntuples(r) == 1 ? col_int(r, 0, 0) : -1;
     if (n < 0)
@@ -943,7 +973,29 @@ jotd_store_rc jotd_pg_refresh_exchange(jotd_pg *s, const char *family_id, const 
     return JOTD_STORE_OK;
 }
 
-jotd_store_rc jotd_pg_family_revoke(jotd_pg *s, const char *family_id, int64_t now, const char *reason)
+jotd_store_rc jotd_pg_refresh_grace(jotd_pg *s, const char *family_id, const char *jti, unsigned max)
+{
+    pgconn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    params p = {0};
+    p_text(&p, family_id);
+    p_text(&p, jti);
+    PGresult *r = exec(c, P_GRACE, &p);
+    jotd_store_rc ret = JOTD_STORE_ERROR;
+    if (!rows_ok(r))
+        log_result(r, c, "refresh_grace");
+    else if (PQntuples(r) == 0)
+        ret = JOTD_STORE_NOT_FOUND;
+    else
+        ret = col_int(r, 0, 0) <= (int64_t)max ? JOTD_STORE_OK : JOTD_STORE_CONFLICT;
+    PQclear(r);
+    release(s, c);
+    return ret;
+}
+
+jotd_store_rc jotd_pg_family_revoke(jotd_pg *s, const char *family_id, int64_t now, const char *reason,
+                                   int64_t until)
 {
     pgconn *c = acquire(s);
     if (!c)
@@ -956,8 +1008,13 @@ jotd_store_rc jotd_pg_family_revoke(jotd_pg *s, const char *family_id, int64_t n
         p_text(&p, reason);
         params q = {0};
         p_text(&q, family_id);
+        params l = {0};
+        p_text(&l, family_id);
+        p_int(&l, now);
+        p_int(&l, until);
         long n = step(c, P_FAMILY_REVOKE, &p, "family_revoke");
-        if (n >= 0 && step(c, P_TOKENS_REVOKE, &q, "family_revoke") >= 0 && commit(c))
+        if (n >= 0 && step(c, P_TOKENS_REVOKE, &q, "family_revoke") >= 0 &&
+            (n == 0 || step(c, P_REVOCATION_INSERT, &l, "family_revoke") == 1) && commit(c))
             ret = n ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND;
         else
             rollback(c);
@@ -966,39 +1023,147 @@ jotd_store_rc jotd_pg_family_revoke(jotd_pg *s, const char *family_id, int64_t n
     return ret;
 }
 
-/* The rows of a revocation poll (statement id, one parameter: since), or
- * NULL (logged). The connection is handed back before the caller reads
- * the rows and runs its callbacks; the caller frees the result. */
-static PGresult *select_since(jotd_pg *s, enum stmt_id id, int64_t since, const char *what)
+jotd_store_rc jotd_pg_revocations(jotd_pg *s, int64_t *cursor, int64_t now, jotd_revocation_fn cb, void *ctx)
 {
     pgconn *c = acquire(s);
     if (!c)
-        return NULL;
-    params p = {0};
-    p_int(&p, since);
-    PGresult *r = exec(c, id, &p);
-    if (!rows_ok(r)) {
-        log_result(r, c, what);
-        PQclear(r);
-        r = NULL;
-    }
-    release(s, c);
-    return r;
-}
-
-jotd_store_rc jotd_pg_revoked_since(jotd_pg *s, int64_t since,
-                                   void (*cb)(const char *family_id, int64_t revoked_at, void *ctx), void *ctx)
-{
-    PGresult *r = select_since(s, P_REVOKED_SINCE, since, "revoked_since");
-    if (!r)
         return JOTD_STORE_ERROR;
-    for (int i = 0, n = PQntuples(r); i < n; i++) {
-        char id[64];
-        col_copy(r, i, 0, id, sizeof id);
-        cb(id, col_int(r, i, 1), ctx);
+    /* The newest number first, then the rows: numbers become visible in
+     * order (the trigger's lock), so the rows read after include every
+     * number up to it. Rows no longer in force are skipped, but the cursor
+     * still moves past them. */
+    PGresult *r = exec(c, P_REVOCATIONS_LAST, NULL);
+    int64_t last = rows_ok(r) && PQntuples(r) == 1 ? col_int(r, 0, 0) : -1;
+    if (last < 0) {
+        log_result(r, c, "revocations");
+        PQclear(r);
+        release(s, c);
+        return JOTD_STORE_ERROR;
     }
     PQclear(r);
+    params p = {0};
+    p_int(&p, *cursor);
+    p_int(&p, now);
+    r = exec(c, P_REVOCATIONS, &p);
+    if (!rows_ok(r)) {
+        log_result(r, c, "revocations");
+        PQclear(r);
+        release(s, c);
+        return JOTD_STORE_ERROR;
+    }
+    /* The connection goes back before the callbacks run. */
+    release(s, c);
+    int64_t seen = *cursor;
+    for (int i = 0, n = PQntuples(r); i < n; i++) {
+        char kind[16], id[64];
+        col_copy(r, i, 1, kind, sizeof kind);
+        col_copy(r, i, 2, id, sizeof id);
+        seen = col_int(r, i, 0);
+        cb(strcmp(kind, "api") == 0 ? JOTD_REVOKED_API : JOTD_REVOKED_FAMILY, id, col_int(r, i, 3), col_int(r, i, 4),
+           ctx);
+    }
+    PQclear(r);
+    *cursor = seen > last ? seen : last;
     return JOTD_STORE_OK;
+}
+
+/* Delete in batches of 256 with statement id (one parameter: before), each
+ * batch its own short transaction. */
+static jotd_store_rc purge_batches(jotd_pg *s, enum stmt_id id, int64_t before)
+{
+    for (;;) {
+        pgconn *c = acquire(s);
+        if (!c)
+            return JOTD_STORE_ERROR;
+        params q = {0};
+        p_int(&q, before);
+        long n = step(c, id, &q, "purge");
+        release(s, c);
+        if (n < 0)
+            return JOTD_STORE_ERROR;
+        if (n < 256)
+            return JOTD_STORE_OK;
+    }
+}
+
+/* ---- The revocation watcher ------------------------------------------ */
+
+/* Sleep up to ms milliseconds, waking early when asked to stop. */
+static void watch_nap(jotd_pg *s, int ms)
+{
+    for (; ms > 0 && !atomic_load(&s->watch_stop); ms -= 100) {
+        struct timespec t = {0, 100 * 1000000L};
+        nanosleep(&t, NULL);
+    }
+}
+
+/* A connection of its own that LISTENs for the trigger's notifications
+ * (pg_schema.h, schema 2): each one, and each (re)connection, calls the
+ * callback, which reads the log by number. A lost connection is opened
+ * again after a second; the callers' periodic poll covers the gap. */
+static void *watch_main(void *arg)
+{
+    jotd_pg *s = arg;
+    PGconn *pg = NULL;
+    while (!atomic_load(&s->watch_stop)) {
+        if (!pg) {
+            char why[256];
+            pg = connect_db(s->uri, "jotd revocations", why, sizeof why);
+            PGresult *r = pg ? PQexec(pg, "LISTEN jotd_revocations") : NULL;
+            if (!cmd_ok(r)) {
+                PQclear(r);
+                if (pg)
+                    PQfinish(pg);
+                pg = NULL;
+                watch_nap(s, 1000);
+                continue;
+            }
+            PQclear(r);
+            s->watch_fn(s->watch_ctx);
+        }
+        struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
+        int ready = p.fd < 0 ? -1 : poll(&p, 1, 200);
+        if (ready == 0 || (ready < 0 && errno == EINTR))
+            continue;
+        int got = 0;
+        if (ready > 0 && PQconsumeInput(pg)) {
+            PGnotify *n;
+            while ((n = PQnotifies(pg)) != NULL) {
+                got = 1;
+                PQfreemem(n);
+            }
+        }
+        if (ready < 0 || PQstatus(pg) != CONNECTION_OK) {
+            log_msg("revocation watcher", PQerrorMessage(pg));
+            PQfinish(pg);
+            pg = NULL;
+            watch_nap(s, 1000);
+            continue;
+        }
+        if (got)
+            s->watch_fn(s->watch_ctx);
+    }
+    if (pg)
+        PQfinish(pg);
+    return NULL;
+}
+
+void jotd_pg_watch_revocations(jotd_pg *s, void (*fn)(void *ctx), void *ctx)
+{
+    if (s->watching) {
+        atomic_store(&s->watch_stop, 1);
+        pthread_join(s->watcher, NULL);
+        s->watching = 0;
+    }
+    if (!fn)
+        return;
+    atomic_store(&s->watch_stop, 0);
+    s->watch_fn = fn;
+    s->watch_ctx = ctx;
+    if (pthread_create(&s->watcher, NULL, watch_main, s) == 0)
+        s->watching = 1;
+    else
+        log_msg("revocation watcher", "cannot start its thread; revocations arrive by the poll alone");
 }
 
 jotd_store_rc jotd_pg_purge(jotd_pg *s, int64_t grace_end, int64_t dead_before)
@@ -1007,20 +1172,9 @@ jotd_store_rc jotd_pg_purge(jotd_pg *s, int64_t grace_end, int64_t dead_before)
     p_int(&p, grace_end);
     if (write_one(s, P_PURGE_SEALED, &p, 0, "purge") != JOTD_STORE_OK)
         return JOTD_STORE_ERROR;
-    /* Dead families go in batches, each its own short transaction. */
-    for (;;) {
-        pgconn *c = acquire(s);
-        if (!c)
-            return JOTD_STORE_ERROR;
-        params q = {0};
-        p_int(&q, dead_before);
-        long n = step(c, P_PURGE_FAMILIES, &q, "purge");
-        release(s, c);
-        if (n < 0)
-            return JOTD_STORE_ERROR;
-        if (n < 256)
-            return JOTD_STORE_OK;
-    }
+    if (purge_batches(s, P_PURGE_FAMILIES, dead_before) != JOTD_STORE_OK)
+        return JOTD_STORE_ERROR;
+    return purge_batches(s, P_PURGE_REVOCATIONS, dead_before);
 }
 
 /* ---- API tokens and the sessions list --------------------------------- */
@@ -1039,6 +1193,7 @@ static void api_row(const PGresult *r, int i, void *out)
     t->expires_at = col_int(r, i, 6);
     t->revoked_at = col_int(r, i, 7);
     t->last_used_at = col_int(r, i, 8);
+    col_copy(r, i, 9, t->kid, sizeof t->kid);
 }
 
 static void session_row(const PGresult *r, int i, void *out)
@@ -1104,6 +1259,7 @@ jotd_store_rc jotd_pg_api_token_insert(jotd_pg *s, const jotd_api_token *t)
     p_bytes(&p, t->hash, sizeof t->hash);
     p_int(&p, t->created_at);
     p_int(&p, t->expires_at);
+    p_text(&p, t->kid);
     return write_one(s, P_API_INSERT, &p, 0, "api_token_insert");
 }
 
@@ -1157,23 +1313,6 @@ jotd_store_rc jotd_pg_api_token_revoke(jotd_pg *s, const char *user_id, const ch
     return write_one(s, P_API_REVOKE, &p, 1, "api_token_revoke");
 }
 
-jotd_store_rc jotd_pg_api_token_revoked_since(jotd_pg *s, int64_t since,
-                                             void (*cb)(const char *id, int64_t revoked_at, int64_t expires_at,
-                                                        void *ctx),
-                                             void *ctx)
-{
-    PGresult *r = select_since(s, P_API_REVOKED_SINCE, since, "api_token_revoked_since");
-    if (!r)
-        return JOTD_STORE_ERROR;
-    for (int i = 0, n = PQntuples(r); i < n; i++) {
-        char id[64];
-        col_copy(r, i, 0, id, sizeof id);
-        cb(id, col_int(r, i, 1), col_int(r, i, 2), ctx);
-    }
-    PQclear(r);
-    return JOTD_STORE_OK;
-}
-
 jotd_store_rc jotd_pg_api_token_touch(jotd_pg *s, const char *id, int64_t when)
 {
     params p = {0};
@@ -1184,18 +1323,5 @@ jotd_store_rc jotd_pg_api_token_touch(jotd_pg *s, const char *id, int64_t when)
 
 jotd_store_rc jotd_pg_api_token_purge(jotd_pg *s, int64_t dead_before)
 {
-    /* In batches, each its own short statement, like the families. */
-    for (;;) {
-        pgconn *c = acquire(s);
-        if (!c)
-            return JOTD_STORE_ERROR;
-        params p = {0};
-        p_int(&p, dead_before);
-        long n = step(c, P_API_PURGE, &p, "api_token_purge");
-        release(s, c);
-        if (n < 0)
-            return JOTD_STORE_ERROR;
-        if (n < 256)
-            return JOTD_STORE_OK;
-    }
+    return purge_batches(s, P_API_PURGE, dead_before);
 }

@@ -35,19 +35,17 @@ jotd_store_rc jotd_pg_session_create(jotd_pg *s, const jotd_family *f, const jot
 jotd_store_rc jotd_pg_refresh_get(jotd_pg *s, const char *family_id, const char *jti, jotd_refresh_info *out);
 jotd_store_rc jotd_pg_refresh_exchange(jotd_pg *s, const char *family_id, const char *jti, int64_t now,
                                       jotd_exchange_fn fn, void *ctx, jotd_refresh_info *info, int *rotated);
-jotd_store_rc jotd_pg_family_revoke(jotd_pg *s, const char *family_id, int64_t now, const char *reason);
-jotd_store_rc jotd_pg_revoked_since(jotd_pg *s, int64_t since,
-                                   void (*cb)(const char *family_id, int64_t revoked_at, void *ctx), void *ctx);
+jotd_store_rc jotd_pg_refresh_grace(jotd_pg *s, const char *family_id, const char *jti, unsigned max);
+jotd_store_rc jotd_pg_family_revoke(jotd_pg *s, const char *family_id, int64_t now, const char *reason,
+                                   int64_t until);
+jotd_store_rc jotd_pg_revocations(jotd_pg *s, int64_t *cursor, int64_t now, jotd_revocation_fn cb, void *ctx);
+void jotd_pg_watch_revocations(jotd_pg *s, void (*fn)(void *ctx), void *ctx);
 jotd_store_rc jotd_pg_purge(jotd_pg *s, int64_t grace_end, int64_t dead_before);
 
 jotd_store_rc jotd_pg_api_token_insert(jotd_pg *s, const jotd_api_token *t);
 jotd_store_rc jotd_pg_api_token_get(jotd_pg *s, const char *id, jotd_api_token *out);
 jotd_store_rc jotd_pg_api_token_list(jotd_pg *s, const char *user_id, jotd_api_token **out, size_t *n);
 jotd_store_rc jotd_pg_api_token_revoke(jotd_pg *s, const char *user_id, const char *id, int64_t now);
-jotd_store_rc jotd_pg_api_token_revoked_since(jotd_pg *s, int64_t since,
-                                             void (*cb)(const char *id, int64_t revoked_at, int64_t expires_at,
-                                                        void *ctx),
-                                             void *ctx);
 jotd_store_rc jotd_pg_api_token_touch(jotd_pg *s, const char *id, int64_t when);
 jotd_store_rc jotd_pg_api_token_purge(jotd_pg *s, int64_t dead_before);
 jotd_store_rc jotd_pg_session_list(jotd_pg *s, const char *user_id, int64_t now, jotd_session **out, size_t *n);

@@ -59,13 +59,15 @@ enum stmt_id {
     S_FAMILY_TOUCH,
     S_FAMILY_REVOKE,
     S_TOKENS_REVOKE,
-    S_REVOKED_SINCE,
+    S_REVOCATION_INSERT,
+    S_REVOCATIONS,
+    S_REVOCATIONS_LAST,
     S_PURGE_FAMILIES,
+    S_PURGE_REVOCATIONS,
     S_API_INSERT,
     S_API_GET,
     S_API_LIST,
     S_API_REVOKE,
-    S_API_REVOKED_SINCE,
     S_API_TOUCH,
     S_API_PURGE,
     S_SESSION_LIST,
@@ -76,7 +78,7 @@ enum stmt_id {
     S_COUNT
 };
 
-#define API_COLUMNS "id, user_id, name, scopes, token_hash, created_at, expires_at, revoked_at, last_used_at"
+#define API_COLUMNS "id, user_id, name, scopes, token_hash, created_at, expires_at, revoked_at, last_used_at, kid"
 #define SESSION_COLUMNS                                                                                          \
     "id, user_id, created_at, expires_at, client_addr, user_agent, last_used_at, refresh_expires_at, revoked_at"
 
@@ -86,9 +88,14 @@ static const char *const sql_text[S_COUNT] = {
     [S_USER_FIND] = "SELECT id, username, role, password_hash, created_at FROM users WHERE username = ?1",
     [S_USER_GET] = "SELECT id, username, role, password_hash, created_at FROM users WHERE id = ?1",
     [S_USER_SET_HASH] = "UPDATE users SET password_hash = ?2 WHERE id = ?1",
-    [S_KEY_INSERT] = "INSERT INTO signing_keys (kid, alg, sealed, created_at, activate_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    [S_KEY_LIST] = "SELECT kid, alg, sealed, created_at, activate_at FROM signing_keys "
-                   "ORDER BY activate_at, created_at, kid",
+    [S_KEY_INSERT] = "INSERT INTO signing_keys (kid, alg, sealed, created_at, activate_at, seq) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, (SELECT coalesce(max(seq), 0) + 1 FROM signing_keys))",
+    /* With the latest expiry of the live API tokens each key signed (those
+     * made before tokens named their key count for every key). */
+    [S_KEY_LIST] = "SELECT kid, alg, sealed, created_at, activate_at, max("
+                   "coalesce((SELECT max(expires_at) FROM api_tokens a WHERE a.kid = k.kid AND revoked_at IS NULL), 0), "
+                   "coalesce((SELECT max(expires_at) FROM api_tokens a WHERE a.kid IS NULL AND revoked_at IS NULL), 0)) "
+                   "FROM signing_keys k ORDER BY activate_at, seq",
     [S_KEY_DELETE] = "DELETE FROM signing_keys WHERE kid = ?1",
     [S_FAMILY_INSERT] = "INSERT INTO families (id, user_id, created_at, expires_at, refresh_expires_at, "
                         "last_used_at, client_addr, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?3, ?6, ?7)",
@@ -108,17 +115,22 @@ static const char *const sql_text[S_COUNT] = {
                        "WHERE id = ?1",
     [S_FAMILY_REVOKE] = "UPDATE families SET revoked_at = ?2, revoke_reason = ?3 WHERE id = ?1 AND revoked_at IS NULL",
     [S_TOKENS_REVOKE] = "UPDATE refresh_tokens SET state = 'revoked' WHERE family_id = ?1 AND state = 'active'",
-    [S_REVOKED_SINCE] = "SELECT id, revoked_at FROM families WHERE revoked_at >= ?1",
+    [S_REVOCATION_INSERT] = "INSERT INTO revocations (kind, id, revoked_at, ends_at) VALUES ('family', ?1, ?2, ?3)",
+    [S_REVOCATIONS] = "SELECT seq, kind, id, revoked_at, ends_at FROM revocations WHERE seq > ?1 AND ends_at > ?2 "
+                      "ORDER BY seq",
+    [S_REVOCATIONS_LAST] = "SELECT coalesce(max(seq), 0) FROM revocations",
     /* In batches, so that the store is never held for long. */
     [S_PURGE_FAMILIES] = "DELETE FROM families WHERE id IN (SELECT id FROM families WHERE expires_at < ?1 "
                          "UNION ALL SELECT id FROM families WHERE refresh_expires_at < ?1 LIMIT 256)",
-    [S_API_INSERT] = "INSERT INTO api_tokens (id, user_id, name, scopes, token_hash, created_at, expires_at) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_PURGE_REVOCATIONS] = "DELETE FROM revocations WHERE seq IN (SELECT seq FROM revocations WHERE ends_at < ?1 "
+                            "LIMIT 256)",
+    [S_API_INSERT] = "INSERT INTO api_tokens (id, user_id, name, scopes, token_hash, created_at, expires_at, kid) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [S_API_GET] = "SELECT " API_COLUMNS " FROM api_tokens WHERE id = ?1",
     [S_API_LIST] = "SELECT " API_COLUMNS " FROM api_tokens WHERE user_id = ?1 ORDER BY created_at DESC, id",
-    /* The first revocation time stays: it is what other processes poll. */
+    /* The first revocation time stays; the first revocation alone goes to
+     * the log (the trigger of schema 4). */
     [S_API_REVOKE] = "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?3) WHERE id = ?1 AND user_id = ?2",
-    [S_API_REVOKED_SINCE] = "SELECT id, revoked_at, expires_at FROM api_tokens WHERE revoked_at >= ?1",
     [S_API_TOUCH] = "UPDATE api_tokens SET last_used_at = max(coalesce(last_used_at, 0), ?2) WHERE id = ?1",
     [S_API_PURGE] = "DELETE FROM api_tokens WHERE id IN (SELECT id FROM api_tokens WHERE expires_at < ?1 LIMIT 256)",
     [S_SESSION_LIST] = "SELECT " SESSION_COLUMNS " FROM families WHERE user_id = ?1 AND revoked_at IS NULL "
@@ -146,6 +158,8 @@ typedef struct sealed {
     uint64_t hash;
     uint8_t *data;
     size_t len;
+    uint8_t spent_by[32];
+    unsigned grace_used;
     char key[]; /* family_id, NUL, jti, NUL */
 } sealed;
 
@@ -670,6 +684,7 @@ jotd_store_rc jotd_sqlite_key_list(jotd_sqlite *s, jotd_key_row **out, size_t *n
             k->sealed_len = (size_t)bl;
             k->created_at = col_int(st, 3);
             k->activate_at = col_int(st, 4);
+            k->api_until = col_int(st, 5);
         }
         if (rc == SQLITE_DONE) {
             ret = JOTD_STORE_OK;
@@ -800,8 +815,8 @@ static void sealed_grow(jotd_sqlite *s)
 
 static void sealed_drop_oldest(jotd_sqlite *s);
 
-static void sealed_put(jotd_sqlite *s, const char *family_id, const char *jti, int64_t spent_at, int64_t until,
-                       const uint8_t *data, size_t len)
+static void sealed_put(jotd_sqlite *s, const char *family_id, const char *jti, int64_t spent_at,
+                       const jotd_successor *succ)
 {
     /* A few expired entries go at each insertion, so that the purge
      * (jotd_sqlite_purge) rarely finds many: freeing thousands at once
@@ -819,10 +834,12 @@ static void sealed_put(jotd_sqlite *s, const char *family_id, const char *jti, i
     memcpy(e->key + fl + 1, jti, jl + 1);
     e->hash = key_hash(family_id, jti);
     e->spent_at = spent_at;
-    e->until = until;
-    e->data = jotd_xmalloc(len ? len : 1);
-    memcpy(e->data, data, len);
-    e->len = len;
+    e->until = succ->sealed_until;
+    e->data = jotd_xmalloc(succ->sealed_len ? succ->sealed_len : 1);
+    memcpy(e->data, succ->sealed, succ->sealed_len);
+    e->len = succ->sealed_len;
+    memcpy(e->spent_by, succ->spent_by, sizeof e->spent_by);
+    e->grace_used = 0;
     e->next_age = NULL;
     if (s->newest)
         s->newest->next_age = e;
@@ -900,6 +917,8 @@ static jotd_store_rc read_refresh(jotd_sqlite *s, conn *c, const char *family_id
                 out->successor_sealed = jotd_xmalloc(e->len ? e->len : 1);
                 memcpy(out->successor_sealed, e->data, e->len);
                 out->successor_sealed_len = e->len;
+                memcpy(out->spent_by, e->spent_by, sizeof out->spent_by);
+                out->grace_used = e->grace_used;
             }
         }
         ret = JOTD_STORE_OK;
@@ -995,7 +1014,7 @@ jotd_store_rc jotd_sqlite_refresh_exchange(jotd_sqlite *s, const char *family_id
     /* Under the same lock as the commit: whoever reads the spent row next
      * finds its sealed successor too. */
     if (succ.sealed)
-        sealed_put(s, family_id, jti, now, succ.sealed_until, succ.sealed, succ.sealed_len);
+        sealed_put(s, family_id, jti, now, &succ);
     *rotated = 1;
     release(s, c);
     return JOTD_STORE_OK;
@@ -1007,7 +1026,23 @@ fail:
     return JOTD_STORE_ERROR;
 }
 
-jotd_store_rc jotd_sqlite_family_revoke(jotd_sqlite *s, const char *family_id, int64_t now, const char *reason)
+jotd_store_rc jotd_sqlite_refresh_grace(jotd_sqlite *s, const char *family_id, const char *jti, unsigned max)
+{
+    /* The sealed successors live in this process's memory, under the
+     * connection's lock. */
+    conn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    sealed *e = sealed_find(s, family_id, jti);
+    jotd_store_rc ret = !e ? JOTD_STORE_NOT_FOUND : e->grace_used >= max ? JOTD_STORE_CONFLICT : JOTD_STORE_OK;
+    if (ret == JOTD_STORE_OK)
+        e->grace_used++;
+    release(s, c);
+    return ret;
+}
+
+jotd_store_rc jotd_sqlite_family_revoke(jotd_sqlite *s, const char *family_id, int64_t now, const char *reason,
+                                       int64_t until)
 {
     conn *c = acquire(s);
     if (!c)
@@ -1034,6 +1069,13 @@ jotd_store_rc jotd_sqlite_family_revoke(jotd_sqlite *s, const char *family_id, i
         rc = sqlite3_step(st);
         done(st);
     }
+    if (rc == SQLITE_DONE && changed && (st = stmt(c, S_REVOCATION_INSERT)) != NULL) {
+        bind_text(st, 1, family_id);
+        sqlite3_bind_int64(st, 2, now);
+        sqlite3_bind_int64(st, 3, until);
+        rc = sqlite3_step(st);
+        done(st);
+    }
     if (rc == SQLITE_DONE && run(c, S_COMMIT) == SQLITE_DONE) {
         ret = changed ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND;
     } else {
@@ -1044,50 +1086,67 @@ jotd_store_rc jotd_sqlite_family_revoke(jotd_sqlite *s, const char *family_id, i
     return ret;
 }
 
-jotd_store_rc jotd_sqlite_revoked_since(jotd_sqlite *s, int64_t since,
-                                       void (*cb)(const char *family_id, int64_t revoked_at, void *ctx),
-                                       void *ctx)
+/* The newest number in the revocation log (0 when empty), or -1. */
+static int64_t revocations_last(conn *c)
+{
+    sqlite3_stmt *st = stmt(c, S_REVOCATIONS_LAST);
+    if (!st)
+        return -1;
+    int64_t last = sqlite3_step(st) == SQLITE_ROW ? col_int(st, 0) : -1;
+    done(st);
+    return last;
+}
+
+jotd_store_rc jotd_sqlite_revocations(jotd_sqlite *s, int64_t *cursor, int64_t now, jotd_revocation_fn cb, void *ctx)
 {
     conn *c = acquire(s);
     if (!c)
         return JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, S_REVOKED_SINCE);
+    /* The newest number first: rows that are no longer in force are
+     * skipped, but the cursor still moves past them. */
+    int64_t last = revocations_last(c);
+    sqlite3_stmt *st = last >= 0 ? stmt(c, S_REVOCATIONS) : NULL;
     jotd_store_rc ret = JOTD_STORE_ERROR;
     if (st) {
-        sqlite3_bind_int64(st, 1, since);
+        sqlite3_bind_int64(st, 1, *cursor);
+        sqlite3_bind_int64(st, 2, now);
         int rc;
+        int64_t seen = *cursor;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *id = (const char *)sqlite3_column_text(st, 0);
-            if (id)
-                cb(id, col_int(st, 1), ctx);
+            const char *kind = (const char *)sqlite3_column_text(st, 1);
+            const char *id = (const char *)sqlite3_column_text(st, 2);
+            seen = col_int(st, 0);
+            if (kind && id)
+                cb(strcmp(kind, "api") == 0 ? JOTD_REVOKED_API : JOTD_REVOKED_FAMILY, id, col_int(st, 3),
+                   col_int(st, 4), ctx);
         }
-        if (rc == SQLITE_DONE)
+        if (rc == SQLITE_DONE) {
             ret = JOTD_STORE_OK;
-        else
-            log_db(c, "revoked_since");
+            *cursor = seen > last ? seen : last;
+        } else {
+            log_db(c, "revocations");
+        }
         done(st);
+    } else {
+        log_db(c, "revocations");
     }
     release(s, c);
     return ret;
 }
 
-jotd_store_rc jotd_sqlite_purge(jotd_sqlite *s, int64_t grace_end, int64_t dead_before)
+/* Delete in batches of 256 with statement id (one parameter), each batch
+ * its own short transaction, so that refreshes are not held up behind one
+ * long delete. */
+static jotd_store_rc purge_batches(jotd_sqlite *s, enum stmt_id id, int64_t before)
 {
-    conn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    sealed_purge(s, grace_end);
-    release(s, c);
-    /* Dead families go in batches, each its own short transaction, so that
-     * refreshes are not held up behind one long delete. */
     for (;;) {
-        c = acquire(s);
+        conn *c = acquire(s);
         if (!c)
             return JOTD_STORE_ERROR;
-        sqlite3_stmt *st = stmt(c, S_PURGE_FAMILIES);
+        sqlite3_stmt *st = stmt(c, id);
         int rc = SQLITE_ERROR, n = 0;
         if (st) {
-            sqlite3_bind_int64(st, 1, dead_before);
+            sqlite3_bind_int64(st, 1, before);
             rc = sqlite3_step(st);
             n = sqlite3_changes(c->db);
             done(st);
@@ -1100,6 +1159,17 @@ jotd_store_rc jotd_sqlite_purge(jotd_sqlite *s, int64_t grace_end, int64_t dead_
         if (n < 256)
             return JOTD_STORE_OK;
     }
+}
+
+jotd_store_rc jotd_sqlite_purge(jotd_sqlite *s, int64_t grace_end, int64_t dead_before)
+{
+    conn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    sealed_purge(s, grace_end);
+    release(s, c);
+    jotd_store_rc rc = purge_batches(s, S_PURGE_FAMILIES, dead_before);
+    return rc == JOTD_STORE_OK ? purge_batches(s, S_PURGE_REVOCATIONS, dead_before) : rc;
 }
 
 /* ---- API tokens and the sessions list --------------------------------- */
@@ -1123,6 +1193,7 @@ static void api_row(sqlite3_stmt *st, jotd_api_token *t)
     t->expires_at = col_int(st, 6);
     t->revoked_at = col_int0(st, 7);
     t->last_used_at = col_int0(st, 8);
+    col_copy(st, 9, t->kid, sizeof t->kid);
 }
 
 static void session_row(sqlite3_stmt *st, jotd_session *x)
@@ -1154,6 +1225,10 @@ jotd_store_rc jotd_sqlite_api_token_insert(jotd_sqlite *s, const jotd_api_token 
         sqlite3_bind_blob(st, 5, t->hash, sizeof t->hash, SQLITE_STATIC);
         sqlite3_bind_int64(st, 6, t->created_at);
         sqlite3_bind_int64(st, 7, t->expires_at);
+        if (t->kid[0])
+            bind_text(st, 8, t->kid);
+        else
+            sqlite3_bind_null(st, 8);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_DONE)
             ret = JOTD_STORE_OK;
@@ -1304,34 +1379,6 @@ jotd_store_rc jotd_sqlite_api_token_revoke(jotd_sqlite *s, const char *user_id, 
     return ret;
 }
 
-jotd_store_rc jotd_sqlite_api_token_revoked_since(jotd_sqlite *s, int64_t since,
-                                                 void (*cb)(const char *id, int64_t revoked_at,
-                                                            int64_t expires_at, void *ctx),
-                                                 void *ctx)
-{
-    conn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, S_API_REVOKED_SINCE);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (st) {
-        sqlite3_bind_int64(st, 1, since);
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *id = (const char *)sqlite3_column_text(st, 0);
-            if (id)
-                cb(id, col_int(st, 1), col_int(st, 2), ctx);
-        }
-        if (rc == SQLITE_DONE)
-            ret = JOTD_STORE_OK;
-        else
-            log_db(c, "api_token_revoked_since");
-        done(st);
-    }
-    release(s, c);
-    return ret;
-}
-
 jotd_store_rc jotd_sqlite_api_token_touch(jotd_sqlite *s, const char *id, int64_t when)
 {
     conn *c = acquire(s);
@@ -1354,25 +1401,5 @@ jotd_store_rc jotd_sqlite_api_token_touch(jotd_sqlite *s, const char *id, int64_
 
 jotd_store_rc jotd_sqlite_api_token_purge(jotd_sqlite *s, int64_t dead_before)
 {
-    /* In batches, each its own short statement, like the families. */
-    for (;;) {
-        conn *c = acquire(s);
-        if (!c)
-            return JOTD_STORE_ERROR;
-        sqlite3_stmt *st = stmt(c, S_API_PURGE);
-        int rc = SQLITE_ERROR, n = 0;
-        if (st) {
-            sqlite3_bind_int64(st, 1, dead_before);
-            rc = sqlite3_step(st);
-            n = sqlite3_changes(c->db);
-            done(st);
-        }
-        if (rc != SQLITE_DONE)
-            log_db(c, "api_token_purge");
-        release(s, c);
-        if (rc != SQLITE_DONE)
-            return JOTD_STORE_ERROR;
-        if (n < 256)
-            return JOTD_STORE_OK;
-    }
+    return purge_batches(s, S_API_PURGE, dead_before);
 }

@@ -27,20 +27,16 @@ jotd_store_rc jotd_sqlite_session_create(jotd_sqlite *s, const jotd_family *f, c
 jotd_store_rc jotd_sqlite_refresh_get(jotd_sqlite *s, const char *family_id, const char *jti, jotd_refresh_info *out);
 jotd_store_rc jotd_sqlite_refresh_exchange(jotd_sqlite *s, const char *family_id, const char *jti, int64_t now,
                                           jotd_exchange_fn fn, void *ctx, jotd_refresh_info *info, int *rotated);
-jotd_store_rc jotd_sqlite_family_revoke(jotd_sqlite *s, const char *family_id, int64_t now, const char *reason);
-jotd_store_rc jotd_sqlite_revoked_since(jotd_sqlite *s, int64_t since,
-                                       void (*cb)(const char *family_id, int64_t revoked_at, void *ctx),
-                                       void *ctx);
+jotd_store_rc jotd_sqlite_refresh_grace(jotd_sqlite *s, const char *family_id, const char *jti, unsigned max);
+jotd_store_rc jotd_sqlite_family_revoke(jotd_sqlite *s, const char *family_id, int64_t now, const char *reason,
+                                   int64_t until);
+jotd_store_rc jotd_sqlite_revocations(jotd_sqlite *s, int64_t *cursor, int64_t now, jotd_revocation_fn cb, void *ctx);
 jotd_store_rc jotd_sqlite_purge(jotd_sqlite *s, int64_t grace_end, int64_t dead_before);
 
 jotd_store_rc jotd_sqlite_api_token_insert(jotd_sqlite *s, const jotd_api_token *t);
 jotd_store_rc jotd_sqlite_api_token_get(jotd_sqlite *s, const char *id, jotd_api_token *out);
 jotd_store_rc jotd_sqlite_api_token_list(jotd_sqlite *s, const char *user_id, jotd_api_token **out, size_t *n);
 jotd_store_rc jotd_sqlite_api_token_revoke(jotd_sqlite *s, const char *user_id, const char *id, int64_t now);
-jotd_store_rc jotd_sqlite_api_token_revoked_since(jotd_sqlite *s, int64_t since,
-                                                 void (*cb)(const char *id, int64_t revoked_at,
-                                                            int64_t expires_at, void *ctx),
-                                                 void *ctx);
 jotd_store_rc jotd_sqlite_api_token_touch(jotd_sqlite *s, const char *id, int64_t when);
 jotd_store_rc jotd_sqlite_api_token_purge(jotd_sqlite *s, int64_t dead_before);
 jotd_store_rc jotd_sqlite_session_list(jotd_sqlite *s, const char *user_id, int64_t now, jotd_session **out,

@@ -142,16 +142,28 @@ jotd_store_rc jotd_store_refresh_exchange(jotd_store *s, const char *family_id, 
     return CALL(s, refresh_exchange, family_id, jti, now, fn, ctx, info, rotated);
 }
 
-jotd_store_rc jotd_store_family_revoke(jotd_store *s, const char *family_id, int64_t now, const char *reason)
+jotd_store_rc jotd_store_refresh_grace(jotd_store *s, const char *family_id, const char *jti, unsigned max)
 {
-    return CALL(s, family_revoke, family_id, now, reason);
+    return CALL(s, refresh_grace, family_id, jti, max);
 }
 
-jotd_store_rc jotd_store_revoked_since(jotd_store *s, int64_t since,
-                                       void (*cb)(const char *family_id, int64_t revoked_at, void *ctx),
-                                       void *ctx)
+jotd_store_rc jotd_store_family_revoke(jotd_store *s, const char *family_id, int64_t now, const char *reason,
+                                       int64_t until)
 {
-    return CALL(s, revoked_since, since, cb, ctx);
+    return CALL(s, family_revoke, family_id, now, reason, until);
+}
+
+jotd_store_rc jotd_store_revocations(jotd_store *s, int64_t *cursor, int64_t now, jotd_revocation_fn cb,
+                                     void *ctx)
+{
+    return CALL(s, revocations, cursor, now, cb, ctx);
+}
+
+void jotd_store_watch_revocations(jotd_store *s, void (*fn)(void *ctx), void *ctx)
+{
+    /* One process writes an SQLite store: it knows its revocations. */
+    if (s->pg)
+        jotd_pg_watch_revocations(s->pg, fn, ctx);
 }
 
 jotd_store_rc jotd_store_purge(jotd_store *s, int64_t grace_end, int64_t dead_before)
@@ -179,14 +191,6 @@ jotd_store_rc jotd_store_api_token_list(jotd_store *s, const char *user_id, jotd
 jotd_store_rc jotd_store_api_token_revoke(jotd_store *s, const char *user_id, const char *id, int64_t now)
 {
     return CALL(s, api_token_revoke, user_id, id, now);
-}
-
-jotd_store_rc jotd_store_api_token_revoked_since(jotd_store *s, int64_t since,
-                                                 void (*cb)(const char *id, int64_t revoked_at,
-                                                            int64_t expires_at, void *ctx),
-                                                 void *ctx)
-{
-    return CALL(s, api_token_revoked_since, since, cb, ctx);
 }
 
 jotd_store_rc jotd_store_api_token_touch(jotd_store *s, const char *id, int64_t when)

@@ -71,11 +71,17 @@ typedef struct jotd_key_row {
     size_t sealed_len;
     int64_t created_at;
     int64_t activate_at; /* it signs from then on, until a newer key does */
+    /* The latest expiry of the unrevoked API tokens it signed (0: none):
+     * a retired key stays published and verifying until then. Read by
+     * jotd_store_key_list; ignored by jotd_store_key_insert. */
+    int64_t api_until;
 } jotd_key_row;
 
 jotd_store_rc jotd_store_key_insert(jotd_store *s, const jotd_key_row *k);
-/* Every key, oldest activation first. *out is an array the caller frees
- * with jotd_key_rows_free. */
+/* Every key, oldest activation first; keys that activate in the same
+ * second come in the order they were inserted, so that the newest of them
+ * is the one that signs. *out is an array the caller frees with
+ * jotd_key_rows_free. */
 jotd_store_rc jotd_store_key_list(jotd_store *s, jotd_key_row **out, size_t *n);
 jotd_store_rc jotd_store_key_delete(jotd_store *s, const char *kid);
 void jotd_key_rows_free(jotd_key_row *rows, size_t n);
@@ -120,6 +126,8 @@ typedef struct jotd_refresh_info {
     int successor_active;      /* the successor is the family's current token */
     uint8_t *successor_sealed; /* within the grace window only; owned */
     size_t successor_sealed_len;
+    uint8_t spent_by[32];      /* with successor_sealed: see jotd_successor */
+    unsigned grace_used;       /* grace answers given for this spent token */
     int64_t family_created_at;
     int64_t family_expires_at;
     int64_t family_refresh_expires_at; /* as last recorded (see rotate) */
@@ -144,6 +152,10 @@ typedef struct jotd_successor {
     const uint8_t *sealed;
     size_t sealed_len;
     int64_t sealed_until;
+    /* Who spent the token (a keyed hash of the client's address and
+     * User-Agent), kept with the sealed successor: the grace window
+     * answers that client only. */
+    uint8_t spent_by[32];
 } jotd_successor;
 
 /* Reads the token's row and returns 1 with *succ filled to spend the token
@@ -162,19 +174,54 @@ typedef int (*jotd_exchange_fn)(const jotd_refresh_info *info, jotd_successor *s
 jotd_store_rc jotd_store_refresh_exchange(jotd_store *s, const char *family_id, const char *jti, int64_t now,
                                           jotd_exchange_fn fn, void *ctx, jotd_refresh_info *info, int *rotated);
 
-/* Revoke a family: every token of it stops working. OK when it was alive,
- * NOT_FOUND when unknown or already revoked. reason: "logout", "reuse",
- * "revoke". */
-jotd_store_rc jotd_store_family_revoke(jotd_store *s, const char *family_id, int64_t now, const char *reason);
+/* Count one grace answer for the spent token (family_id, jti): OK while
+ * fewer than max were given (the count is then one higher), CONFLICT once
+ * max were, NOT_FOUND when the token is not spent or unknown. Atomic: two
+ * instances cannot both give the last one. */
+jotd_store_rc jotd_store_refresh_grace(jotd_store *s, const char *family_id, const char *jti, unsigned max);
 
-/* Families revoked at or after since: cb(id, revoked_at) for each. */
-jotd_store_rc jotd_store_revoked_since(jotd_store *s, int64_t since,
-                                       void (*cb)(const char *family_id, int64_t revoked_at, void *ctx),
-                                       void *ctx);
+/* Revoke a family: every token of it stops working, and the revocation
+ * goes to the log (below) in force until until (the last access token it
+ * covers expires). OK when it was alive, NOT_FOUND when unknown or already
+ * revoked. reason: "logout", "reuse", "revoke". */
+jotd_store_rc jotd_store_family_revoke(jotd_store *s, const char *family_id, int64_t now, const char *reason,
+                                       int64_t until);
+
+/* ---- The revocation log -------------------------------------------------
+ *
+ * Every revocation (of a family by jotd_store_family_revoke, of an API
+ * token the first time jotd_store_api_token_revoke revokes it) is appended
+ * to a log under a sequence number that the store assigns in commit order:
+ * a reader that has seen number n has seen every revocation committed
+ * before it. Readers follow it with a cursor, never with a clock, so that a
+ * revoking process's clock or a late commit cannot hide a revocation. */
+
+typedef enum jotd_revocation_kind {
+    JOTD_REVOKED_FAMILY = 1, /* id: a family (the access tokens' sid) */
+    JOTD_REVOKED_API = 2,    /* id: an API token's jti */
+} jotd_revocation_kind;
+
+typedef void (*jotd_revocation_fn)(jotd_revocation_kind kind, const char *id, int64_t revoked_at, int64_t until,
+                                   void *ctx);
+
+/* cb for each revocation numbered above *cursor that is still in force at
+ * now (until > now), oldest first; then *cursor moves to the newest number
+ * read (0: start from the beginning). */
+jotd_store_rc jotd_store_revocations(jotd_store *s, int64_t *cursor, int64_t now, jotd_revocation_fn cb,
+                                     void *ctx);
+
+/* Call fn(ctx) from a thread of the store's own soon after any process
+ * appends to the log (PostgreSQL: LISTEN/NOTIFY, on a connection of its
+ * own that comes back by itself when it is lost; fn is also called after
+ * each reconnection, since notifications may have been missed). A store
+ * that only one process writes (SQLite) never calls it. fn NULL stops the
+ * watching and waits until no call of fn runs. */
+void jotd_store_watch_revocations(jotd_store *s, void (*fn)(void *ctx), void *ctx);
 
 /* Housekeeping: drop the sealed successors whose grace window has closed
  * (spent before grace_end), and delete families that cannot live any more
- * (absolute end, or every token expired, before dead_before), in short
+ * (absolute end, or every token expired, before dead_before) and
+ * revocations no longer in force before dead_before, in short
  * transactions. */
 jotd_store_rc jotd_store_purge(jotd_store *s, int64_t grace_end, int64_t dead_before);
 
@@ -190,6 +237,7 @@ typedef struct jotd_api_token {
     char user_id[48];
     char name[JOTD_API_NAME_MAX + 1];
     char scopes[JOTD_API_SCOPES_MAX + 1]; /* space-separated, "" for none */
+    char kid[64];      /* the signing key's (keeps it published, jotd_key_row) */
     uint8_t hash[32];  /* SHA-256 of the token text; never the text */
     int64_t created_at;
     int64_t expires_at;
@@ -204,14 +252,12 @@ jotd_store_rc jotd_store_api_token_get(jotd_store *s, const char *id, jotd_api_t
 /* A user's tokens, newest first, revoked ones included (until purged).
  * *out is an array the caller frees with free(); *n may be 0. */
 jotd_store_rc jotd_store_api_token_list(jotd_store *s, const char *user_id, jotd_api_token **out, size_t *n);
-/* Revoke the token id of user_id. OK when the user has it (already revoked
- * included: the first revocation time stays), NOT_FOUND otherwise. */
+/* Revoke the token id of user_id. OK when the
+ * user has it (already revoked included: the first revocation time stays,
+ * and only the first goes to the revocation log, in force until the
+ * token's expiry + JOTD_STORE_API_SLACK), NOT_FOUND otherwise. */
 jotd_store_rc jotd_store_api_token_revoke(jotd_store *s, const char *user_id, const char *id, int64_t now);
-/* Tokens revoked at or after since: cb(id, revoked_at, expires_at). */
-jotd_store_rc jotd_store_api_token_revoked_since(jotd_store *s, int64_t since,
-                                                 void (*cb)(const char *id, int64_t revoked_at,
-                                                            int64_t expires_at, void *ctx),
-                                                 void *ctx);
+#define JOTD_STORE_API_SLACK 60
 /* Record a use: last_used_at becomes at least when. NOT_FOUND for an
  * unknown id. */
 jotd_store_rc jotd_store_api_token_touch(jotd_store *s, const char *id, int64_t when);

@@ -616,10 +616,13 @@
     }
   }
 
-  // /token/logout gets the cookie (Path=/token) and ends this login; the
-  // Bearer token covers the case of a cookie already gone.
+  // /token/logout gets the cookie (Path=/token) and ends this login (with
+  // the header jotd asks of anything done through the cookie); the Bearer
+  // token covers the case of a cookie already gone.
   async function onLogout() {
-    const headers = session.access ? { Authorization: 'Bearer ' + session.access } : {};
+    const headers = { 'X-Requested-With': 'jotd-dashboard' };
+    if (session.access)
+      headers.Authorization = 'Bearer ' + session.access;
     try {
       const res = await send('POST', '/token/logout', undefined, headers);
       if (!res.ok && res.status !== 400)

@@ -76,13 +76,15 @@ check "migrate again is a no-op" "$(rc J migrate --store "$st")" 0
 
 add() { printf '%s\n' "$2" | timeout 60 "$JOTD" user add "$1" --store "$st" --argon2-memory 1024 "${@:3}" \
     >"$dir/out" 2>"$dir/err"; echo $?; }
-check "user add" "$(add bob 'a good password' --role editor)" 0
+check "user add" "$(add bob 'violet anchor 73 drift' --role editor)" 0
 check "... prints the role" "$(grep -c 'role editor' "$dir/out")" 1
-check "user add: the name taken" "$(add BOB 'a good password')" 1
-check "user add: a bad name" "$(add 'bad name' 'a good password')" 1
+check "user add: the name taken" "$(add BOB 'violet anchor 73 drift')" 1
+check "user add: a bad name" "$(add 'bad name' 'violet anchor 73 drift')" 1
 check "user add: a short password" "$(add carol 'short')" 1
-check "user add: a bad role" "$(add carol 'a good password' --role 'ad min')" 1
-check "user add: the password is not echoed" "$(grep -c 'good password' "$dir/out" "$dir/err" | grep -vc ':0')" 0
+check "user add: a guessable password" "$(add carol '12345678abc')" 1
+check "... says why" "$(grep -c 'too easy to guess' "$dir/err")" 1
+check "user add: a bad role" "$(add carol 'violet anchor 73 drift' --role 'ad min')" 1
+check "user add: the password is not echoed" "$(grep -c 'anchor 73' "$dir/out" "$dir/err" | grep -vc ':0')" 0
 
 check "keys list on a store without keys" "$(rc J keys list --store "$st")" 0
 check "keys rotate creates the first key (and the master key)" "$(rc J keys rotate --store "$st")" 0
@@ -100,7 +102,7 @@ expires_in() {
     pid=$!
     for _ in $(seq 1 200); do curl -s -m 2 -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.05; done
     curl -s -m 30 -X POST "http://127.0.0.1:$port/login" -H 'Content-Type: application/json' \
-        -d '{"username":"bob","password":"a good password"}' |
+        -d '{"username":"bob","password":"violet anchor 73 drift"}' |
         $PY -c 'import json,sys; print(json.load(sys.stdin).get("expires_in"))'
     kill -TERM "$pid"; wait "$pid"; pid=
 }

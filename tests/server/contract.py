@@ -32,13 +32,18 @@ def challenge(t, s):
 
 
 def cookie_logout(t, s):
-    """POST /logout with the jot_refresh cookie alone (the contract asks for
-    X-Requested-With on the refresh only) revokes the family."""
+    """POST /logout with the jot_refresh cookie revokes the family; like a
+    cookie refresh it needs X-Requested-With, which a cross-site form
+    cannot send (without it: 400, and nothing is revoked)."""
     lr = s.login("alice", PW, in_body=False)
     at, cookie = lr.json()["access_token"], lr.cookie("jot_refresh")
     r = s.request("POST", "/logout", headers={"Cookie": "jot_refresh=" + cookie})
+    t.check(r.status == 400 and r.error() == "invalid_request" and r.set_cookie("jot_refresh") is None,
+            "logout: the cookie without X-Requested-With is 400 and keeps the cookie", repr(r))
+    t.eq(s.verify(at).status, 200, "logout: ... and revokes nothing")
+    r = s.request("POST", "/logout", headers={"Cookie": "jot_refresh=" + cookie, "X-Requested-With": "t"})
     sc = (r.set_cookie("jot_refresh") or "").lower()
-    t.check(r.status == 204 and "max-age=0" in sc, "logout: the cookie alone is 204 and clears it", repr((r, sc)))
+    t.check(r.status == 204 and "max-age=0" in sc, "logout: the cookie with X-Requested-With is 204 and clears it", repr((r, sc)))
     t.eq(s.verify(at).status, 401, "logout: ... the family's access token is refused")
     r = s.request("POST", "/token", headers={"Cookie": "jot_refresh=" + cookie, "X-Requested-With": "x"})
     t.eq((r.status, r.error()), (401, "invalid_grant"), "logout: ... and its refresh token too")

@@ -32,9 +32,9 @@ def signup_tests(t, s):
         r = s.request("POST", "/signup", json_body=body)
         t.check(r.status == 400 and r.error() == "invalid_request" and r.is_json_error(),
                 "signup: %s is 400 invalid_request" % what, repr(r))
-    r = s.request("POST", "/signup", json_body={"username": "bob", "password": "x" * 1024})
+    r = s.request("POST", "/signup", json_body={"username": "bob", "password": ("Zq8 wombat lantern " * 60)[:1024]})
     t.eq(r.status, 201, "signup: 1024-byte password is accepted")
-    r = s.request("POST", "/signup", json_body={"username": "carol.b_c@d-e", "password": "12345678"})
+    r = s.request("POST", "/signup", json_body={"username": "carol.b_c@d-e", "password": "Xk#9vQ!2"})
     t.eq(r.status, 201, "signup: every allowed username character, 8-byte password")
     r = s.request("POST", "/signup", body="username=dave&password=12345678",
                   headers={"Content-Type": "application/x-www-form-urlencoded"})

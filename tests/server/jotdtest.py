@@ -117,6 +117,24 @@ def pg_drop(name):
         print("# could not drop database %s: %s" % (name, e))
 
 
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+
+
+def faketime_env(spec):
+    """The environment that runs a process with libfaketime (Debian
+    package faketime): spec "+10m" (a clock ahead by that much) or
+    "@2026-01-02 03:04:05" (a clock stopped there). The monotonic clock is
+    left alone (timeouts and thread waits stay real)."""
+    if not os.path.exists(FAKETIME_LIB):
+        raise RuntimeError("libfaketime is missing (Debian package faketime)")
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    return {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME": spec, "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+            "FAKETIME_DONT_RESET": "1",
+            # ASan wants to be the first library; libfaketime only wraps
+            # the clock, which ASan does not intercept.
+            "ASAN_OPTIONS": (asan + ":" if asan else "") + "verify_asan_link_order=0"}
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -21,12 +21,16 @@ API -> 200 (the subrequest is a GET without the body). After a logout, the
 newest access token of the revoked family still verifies locally against
 the JWKS (a resource server that verifies tokens itself accepts it until
 it expires) but nginx refuses it: /verify knows revoked families (at once
-on the instance that revoked, within jotd's 2 s poll on the others). With
+on the instance that revoked, within jotd's 2 s poll on the others). The
+instances run with the shipped deploy/jotd.conf: behind nginx, a client
+whose failed logins reach the per-address limit does not lock out another
+client (jotd believes nginx's X-Forwarded-For). With
 two instances: one killed with SIGKILL -> requests are still served by the
 other (GETs and POSTs). Last, with every jotd stopped, the API is closed
 (500), never open.
 """
 
+import http.client
 import json
 import os
 import shutil
@@ -47,6 +51,9 @@ WWW_AUTH = 'Bearer error="invalid_token"'
 # A replayed refresh token is reuse at once (no grace window), so that the
 # replay check does not depend on which instance nginx picks.
 GRACE_OFF = ("--refresh-grace", "0")
+# The shipped instance settings (deploy/jotd.conf: trusted-proxies), with
+# what the test sets itself (listen, store, issuer) and its audience.
+SHIPPED = ("--config", os.path.join(mi.REPO, "deploy", "jotd.conf"), "--audience", "jot")
 
 
 def bearer(tok):
@@ -245,6 +252,41 @@ def check_all_down(t, n, insts, access):
     t.check(r.status >= 500, "every jotd down: the API answers 5xx (closed), never 200", repr(r))
 
 
+def login_from(n, source, user, pw):
+    """POST /login through nginx from a given loopback address."""
+    conn = http.client.HTTPConnection("127.0.0.1", n.port, timeout=30, source_address=(source, 0))
+    try:
+        conn.request("POST", "/login", body=json.dumps({"username": user, "password": pw, "refresh_in_body": True}),
+                     headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        return jotdtest.Response(r.status, [(k.lower(), v) for k, v in r.getheaders()], r.read())
+    finally:
+        conn.close()
+
+
+def check_client_addresses(t, n):
+    """deploy/jotd.conf trusts nginx's X-Forwarded-For: one client's failed
+    logins do not lock out another behind the same nginx (security review,
+    item 5: without trusted-proxies every client has nginx's address)."""
+    # Each instance counts on its own: behind nginx's round robin over two
+    # instances, the limit is reached on both after about 200 failures.
+    statuses = []
+    for i in range(300):
+        r = login_from(n, "127.0.0.3", "ghost%d" % i, "not the password")
+        statuses.append(r.status)
+        if statuses[-2:] == [429, 429]:
+            break
+    t.check(statuses[-2:] == [429, 429] and statuses.count(401) >= 100,
+            "client 127.0.0.3 is refused (429) after %d failed logins (login-limit-address 100 per instance)"
+            % statuses.count(401))
+    r = login_from(n, "127.0.0.4", "alice", mi.PASSWORD)
+    t.eq(r.status, 200, "... client 127.0.0.4 behind the same nginx logs in")
+    at = r.json()["access_token"]
+    r = n.request("GET", "/sessions", headers={"Authorization": "Bearer " + at})
+    cur = [x for x in r.json().get("sessions", []) if x.get("current")]
+    t.eq(cur[0]["client_addr"] if cur else None, "127.0.0.4", "... and jotd records its address, not nginx's")
+
+
 def main(t):
     if not mi.nginx_binary():
         t.check(False, "nginx is installed (Debian package nginx)")
@@ -260,10 +302,10 @@ def main(t):
     try:
         if pg:
             db = mi.Database()
-            insts = [mi.Instance(x, db.url, key, issuer, *GRACE_OFF) for x in ("A", "B")]
+            insts = [mi.Instance(x, db.url, key, issuer, *(GRACE_OFF + SHIPPED)) for x in ("A", "B")]
             print("# two jotd instances on PostgreSQL database %s" % db.name)
         else:
-            insts = [mi.Instance("A", None, key, issuer, *GRACE_OFF)]
+            insts = [mi.Instance("A", None, key, issuer, *(GRACE_OFF + SHIPPED))]
             print("# JOTD_TEST_PG_URL not set: ONE jotd instance on SQLite (two instances cannot share one "
                   "SQLite store); the two-instance checks (failover) are skipped")
         for inst in insts:
@@ -294,6 +336,7 @@ def main(t):
         check_api_token(t, n, access, jotdtest.claims_of(access)["sub"])
         check_refresh(t, n, "alice")
         check_logout(t, n, insts, "alice", audience, issuer)
+        check_client_addresses(t, n)
         if len(insts) == 2:
             check_failover(t, n, insts, "alice")
         else:

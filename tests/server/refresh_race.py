@@ -1,7 +1,8 @@
 """Refresh rotation under races: 32 parallel refreshes with one token, with
 the grace window off (exactly one wins, and the reuse revokes the family)
-and on (every answer is the same successor and the family lives on); a
-replay after the window, or of an older token, revokes."""
+and on (one wins, at most GRACE more get the same successor, the rest are
+refused without harm to the family, which lives on); a replay after the
+window, or of an older token, revokes."""
 
 import threading
 import time
@@ -10,6 +11,7 @@ from jotdtest import BACKEND, Server, claims_of, run
 
 PW = "correct horse battery"
 N = 32
+GRACE = 3  # grace answers per spent token (server/auth/token.c)
 
 
 def burst(s, token):
@@ -64,7 +66,10 @@ def grace_on(t):
         _, rt = s.user_tokens("alice")
         results = burst(s, rt)
         ok = [r for r in results if getattr(r, "status", None) == 200]
-        t.eq(len(ok), N, "grace on: all %d parallel refreshes are 200" % N)
+        bad = [r for r in results if getattr(r, "status", None) == 401 and r.error() == "invalid_grant"]
+        t.eq(len(ok), 1 + GRACE, "grace on: of %d parallel refreshes, one wins and %d get the grace answer"
+             % (N, GRACE))
+        t.eq(len(bad), N - 1 - GRACE, "grace on: ... the others are 401 invalid_grant")
         jtis = {claims_of(r.json()["refresh_token"])["jti"] for r in ok}
         tokens = {r.json()["refresh_token"] for r in ok}
         t.check(len(jtis) == 1 and len(tokens) == 1, "grace on: every answer carries the same successor",
@@ -86,7 +91,7 @@ def grace_on(t):
         _, rt = s.user_tokens("bob")
         results = burst(s, rt)
         ok = [r for r in results if getattr(r, "status", None) == 200]
-        t.eq(len(ok), N, "grace on: second burst all 200")
+        t.eq(len(ok), 1 + GRACE, "grace on: second burst: one wins, %d grace answers" % GRACE)
         succ = ok[0].json()["refresh_token"] if ok else ""
         at = ok[0].json()["access_token"] if ok else ""
         time.sleep(6.5)

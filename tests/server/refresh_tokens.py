@@ -125,6 +125,8 @@ ALTER TABLE refresh_tokens_v1 RENAME TO refresh_tokens;
 CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);
 CREATE INDEX refresh_tokens_sealed ON refresh_tokens(spent_at) WHERE successor_sealed IS NOT NULL;
 DROP TABLE IF EXISTS api_tokens;
+DROP TABLE IF EXISTS revocations;
+ALTER TABLE signing_keys DROP COLUMN seq;
 PRAGMA user_version = 1;
 """
 
@@ -146,7 +148,7 @@ def migration(t):
         n1 = db.execute("SELECT count(*) FROM refresh_tokens").fetchone()[0]
         db.close()
         out = s.jotd("migrate")
-        t.check(out.returncode == 0 and b"schema version 3 (latest 3)" in out.stdout,
+        t.check(out.returncode == 0 and b"schema version 4 (latest 4)" in out.stdout,
                 "migration: 1 to the latest", out.stdout.decode() + out.stderr.decode())
         db = sqlite3.connect(s.store)
         n2 = db.execute("SELECT count(*) FROM refresh_tokens").fetchone()[0]

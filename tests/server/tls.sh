@@ -48,9 +48,9 @@ for _ in $(seq 1 200); do
 done
 check "healthz over TLS" "$(curl -s -m 10 --cacert "$dir/cert.pem" -o /dev/null -w '%{http_code}' "$B/healthz")" 200
 check "signup over TLS" "$(curl -s -m 30 --cacert "$dir/cert.pem" -o /dev/null -w '%{http_code}' -X POST "$B/signup" \
-    -H 'Content-Type: application/json' -d '{"username":"tls","password":"a good password"}')" 201
+    -H 'Content-Type: application/json' -d '{"username":"tls","password":"violet anchor 73 drift"}')" 201
 at=$(curl -s -m 30 --cacert "$dir/cert.pem" -X POST "$B/login" -H 'Content-Type: application/json' \
-    -d '{"username":"tls","password":"a good password"}' |
+    -d '{"username":"tls","password":"violet anchor 73 drift"}' |
     $PY -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 iss=$(echo "$at" | cut -d. -f2 | $PY -c 'import base64,json,sys; s=sys.stdin.read().strip(); print(json.loads(base64.urlsafe_b64decode(s+"="*(-len(s)%4)))["iss"])')
 check "the issuer is https://" "$iss" "$B"

@@ -115,6 +115,16 @@ static int submit(jotd_auth *a, jotd_req *r, pw_job *j)
     return -1;
 }
 
+/* 429 with Retry-After: a limit of throttle.h refused the request. */
+static void throttled(jotd_req *r, unsigned retry_after, const char *why, const char *note)
+{
+    char ra[16];
+    snprintf(ra, sizeof ra, "%u", retry_after);
+    jotd_resp_header(r, "Retry-After", ra);
+    jotd_resp_error(r, 429, "too_many_requests", why);
+    jotd_req_note(r, note);
+}
+
 /* ---- POST /signup ------------------------------------------------------ */
 
 static void signup_run(jotd_job *job)
@@ -185,12 +195,8 @@ void jotd_h_signup(jotd_req *r, void *ctx)
     unsigned retry_after;
     jotd_auth_client(a, r, client, sizeof client);
     if (jotd_throttle_signup(a->throttle, client, jotd_now(), &retry_after) != 0) {
-        char ra[16];
-        snprintf(ra, sizeof ra, "%u", retry_after);
-        jotd_resp_header(r, "Retry-After", ra);
-        jotd_resp_error(r, 429, "too_many_requests", "too many signups from this address; try again later");
+        throttled(r, retry_after, "too many signups from this address; try again later", "signup_throttled");
         jotd_metrics_inc(&a->metrics.signups[JOTD_SIGNUP_THROTTLED]);
-        jotd_req_note(r, "signup_throttled");
         return;
     }
     pw_job *j = job_new(a, r, user, pw, pwlen);
@@ -313,12 +319,8 @@ void jotd_h_login(jotd_req *r, void *ctx)
     char client[64];
     jotd_auth_client(a, r, client, sizeof client);
     if (jotd_throttle_begin(a->throttle, user, client, jotd_now(), &delay_ms, &retry_after) != 0) {
-        char ra[16];
-        snprintf(ra, sizeof ra, "%u", retry_after);
-        jotd_resp_header(r, "Retry-After", ra);
-        jotd_resp_error(r, 429, "too_many_requests", "too many failed logins; try again later");
+        throttled(r, retry_after, "too many failed logins; try again later", "login_throttled");
         jotd_metrics_inc(&a->metrics.logins[JOTD_LOGIN_THROTTLED]);
-        jotd_req_note(r, "login_throttled");
         return;
     }
     pw_job *j = job_new(a, r, user, pw, pwlen);

@@ -7,11 +7,7 @@ and User-Agent as recorded at the spend), at most three times, and to a
 browser (the cookie) with a new access token only; R1 from any other client
 is reuse and revokes the family."""
 
-import http.client
-import json
-import urllib.parse
-
-from jotdtest import BACKEND, Response, Server, run
+from jotdtest import BACKEND, Server, run
 
 PW = "correct horse battery"
 GRACE = 3
@@ -21,34 +17,12 @@ def post(s, path, form=None, headers=None, source="127.0.0.1", ua="victim-browse
     """POST from a given loopback address with a given User-Agent."""
     h = {"User-Agent": ua}
     h.update(headers or {})
-    body = None
-    if form is not None:
-        body = urllib.parse.urlencode(form).encode()
-        h["Content-Type"] = "application/x-www-form-urlencoded"
-    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30, source_address=(source, 0))
-    try:
-        conn.request("POST", path, body=body, headers=h)
-        r = conn.getresponse()
-        resp = Response(r.status, [(k.lower(), v) for k, v in r.getheaders()], r.read())
-        s.note_response(resp)
-        return resp
-    finally:
-        conn.close()
+    return s.request("POST", path, form=form, headers=h, source=source)
 
 
 def login(s, in_body=True, ua="victim-browser/1.0"):
     body = {"username": "alice", "password": PW, "refresh_in_body": in_body}
-    s.record_secret(PW)
-    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
-    try:
-        conn.request("POST", "/login", body=json.dumps(body), headers={"Content-Type": "application/json",
-                                                                      "User-Agent": ua})
-        r = conn.getresponse()
-        resp = Response(r.status, [(k.lower(), v) for k, v in r.getheaders()], r.read())
-        s.note_response(resp)
-        return resp
-    finally:
-        conn.close()
+    return s.request("POST", "/login", json_body=body, headers={"User-Agent": ua})
 
 
 def refresh(s, tok, **kw):

@@ -357,7 +357,9 @@ class Server:
         except OSError:
             return ""
 
-    def request(self, method, path, body=None, headers=None, json_body=None, form=None, timeout=30):
+    def request(self, method, path, body=None, headers=None, json_body=None, form=None, timeout=30, source=None):
+        """One request on a new connection; source: the loopback address to
+        send from (127.0.0.2, ...: another client), else the default."""
         h = dict(headers or {})
         if json_body is not None:
             body = json.dumps(json_body).encode()
@@ -368,7 +370,8 @@ class Server:
         if isinstance(body, str):
             body = body.encode()
         self.note_request(h, json_body, form)
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout,
+                                          source_address=(source, 0) if source else None)
         try:
             conn.request(method, path, body=body, headers=h)
             r = conn.getresponse()

@@ -30,7 +30,6 @@ other (GETs and POSTs). Last, with every jotd stopped, the API is closed
 (500), never open.
 """
 
-import http.client
 import json
 import os
 import shutil
@@ -254,14 +253,8 @@ def check_all_down(t, n, insts, access):
 
 def login_from(n, source, user, pw):
     """POST /login through nginx from a given loopback address."""
-    conn = http.client.HTTPConnection("127.0.0.1", n.port, timeout=30, source_address=(source, 0))
-    try:
-        conn.request("POST", "/login", body=json.dumps({"username": user, "password": pw, "refresh_in_body": True}),
-                     headers={"Content-Type": "application/json"})
-        r = conn.getresponse()
-        return jotdtest.Response(r.status, [(k.lower(), v) for k, v in r.getheaders()], r.read())
-    finally:
-        conn.close()
+    return n.request("POST", "/login", json_body={"username": user, "password": pw, "refresh_in_body": True},
+                     source=source)
 
 
 def check_client_addresses(t, n):

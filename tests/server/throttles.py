@@ -16,34 +16,17 @@
    password in a millisecond where others took thirty: checking such a hash
    now costs at least a current one."""
 
-import http.client
-import json
 import statistics
 import time
 
-from jotdtest import BACKEND, Response, Server, run
+from jotdtest import BACKEND, Server, run
 
 PW = "correct horse battery"
 WRONG = "not the password at all"
 
 
 def req(s, method, path, body=None, source="127.0.0.1", headers=None):
-    h = dict(headers or {})
-    data = None
-    if body is not None:
-        data = json.dumps(body)
-        h["Content-Type"] = "application/json"
-        if "password" in body:
-            s.record_secret(body["password"])
-    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60, source_address=(source, 0))
-    try:
-        conn.request(method, path, body=data, headers=h)
-        r = conn.getresponse()
-        resp = Response(r.status, [(k.lower(), v) for k, v in r.getheaders()], r.read())
-        s.note_response(resp)
-        return resp
-    finally:
-        conn.close()
+    return s.request(method, path, json_body=body, headers=headers, source=source, timeout=60)
 
 
 def login(s, user, pw, source="127.0.0.1", headers=None):

@@ -267,7 +267,8 @@ int cli_sign(int argc, char **argv)
         st = jot_builder_claims_json(b, claims_buf, claims_len);
         if (st != JOT_OK) {
             if (st == JOT_E_TYPE)
-                cli_err("--claims: a registered claim has the wrong JSON type (RFC 7519 4.1)");
+                cli_err("--claims: a registered claim has the wrong JSON type, or exp/nbf/iat is beyond "
+                        "int64 seconds (RFC 7519 4.1)");
             else if (st == JOT_E_MALFORMED)
                 cli_err("--claims: not one JSON object (or duplicate member names)");
             else

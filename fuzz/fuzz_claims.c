@@ -18,12 +18,17 @@
  * codes a validly signed token can get (never a signature, key or
  * algorithm failure); and it agrees with a reference written here from the
  * contract with Jansson: "malformed" exactly when the claims are not a JSON
- * object or a registered claim has the wrong JSON type (or the header's
- * typ is not a string); otherwise JOT_OK exactly when no check fails, and a
- * failure code only for a check that does fail. A token made by the
+ * object, a registered claim has the wrong JSON type (or the header's typ
+ * is not a string), or exp, nbf or iat is beyond int64 seconds (read here
+ * from its text with strtoll and strtod); otherwise JOT_OK exactly when no
+ * check fails, and a failure code only for a check that does fail. Numbers
+ * beyond Jansson's range are valid JSON: Jansson then judges the claims
+ * with their numbers made small (fz_zero_numbers). A token made by the
  * builder from the same claims gets the same answer. On JOT_OK the
- * accessors return what the policy demanded.
+ * accessors return what the policy demanded, and every NumericDate reads
+ * with jot_claims_int.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +89,28 @@ static const char *media(const char *t)
     return strncasecmp(t, "application/", 12) == 0 ? t + 12 : t;
 }
 
+/* A NumericDate's value (the number m as written, m from the scanner), and
+ * whether it is within int64 seconds: an integer must fit int64 exactly, a
+ * fraction or exponent form lie in [-2^63, 2^63). */
+static int date_value(const jot__jmember *m, double *out)
+{
+    char *t = malloc(m->value_len + 1u);
+    FZ_CHECK(t != NULL, "out of memory");
+    memcpy(t, m->value, m->value_len);
+    t[m->value_len] = '\0';
+    int ok;
+    *out = strtod(t, NULL);
+    if (strpbrk(t, ".eE")) {
+        ok = *out >= -0x1p63 && *out < 0x1p63;
+    } else {
+        errno = 0;
+        (void)strtoll(t, NULL, 10);
+        ok = errno != ERANGE;
+    }
+    free(t);
+    return ok;
+}
+
 static void compute_reference(reference *r, const uint8_t *payload, size_t plen, const jot_verify_policy *p,
                               int typ_choice)
 {
@@ -95,8 +122,13 @@ static void compute_reference(reference *r, const uint8_t *payload, size_t plen,
     json_t *c = NULL;
     jot__jdoc doc;
     if (jot__json_object((const char *)payload, plen, &c, NULL, "claims") != JOT_OK) {
-        r->malformed = 1;
-        return;
+        char *zeroed = fz_zero_numbers((const char *)payload, plen);
+        jot_status s = jot__json_object(zeroed, plen, &c, NULL, "claims");
+        free(zeroed);
+        if (s != JOT_OK) {
+            r->malformed = 1;
+            return;
+        }
     }
     /* The scanner's own bounds (fuzz_jscan checks they are the only
      * difference from Jansson) also make a payload malformed. */
@@ -105,9 +137,9 @@ static void compute_reference(reference *r, const uint8_t *payload, size_t plen,
         json_decref(c);
         return;
     }
-    jot__jdoc_release(&doc);
 
     static const char *const strings[] = {"iss", "sub", "jti"}, *const dates[] = {"exp", "nbf", "iat"};
+    double date[3] = {0, 0, 0};
     for (int i = 0; i < 3; i++) {
         json_t *v = json_object_get(c, strings[i]);
         if (v && !json_is_string(v))
@@ -115,7 +147,10 @@ static void compute_reference(reference *r, const uint8_t *payload, size_t plen,
         v = json_object_get(c, dates[i]);
         if (v && !json_is_number(v))
             r->malformed = 1;
+        if (v && json_is_number(v) && !date_value(jot__jdoc_get(&doc, dates[i]), &date[i]))
+            r->malformed = 1;
     }
+    jot__jdoc_release(&doc);
     json_t *aud = json_object_get(c, "aud");
     if (aud && !json_is_string(aud)) {
         if (!json_is_array(aud))
@@ -131,10 +166,9 @@ static void compute_reference(reference *r, const uint8_t *payload, size_t plen,
 
     /* RFC 7519 4.1.4, 4.1.5, 4.1.6 with the leeway of RFC 7519 4.1.4. */
     double now = (double)FZ_NOW, lw = (double)p->leeway;
-    json_t *exp = json_object_get(c, "exp"), *nbf = json_object_get(c, "nbf"), *iat = json_object_get(c, "iat");
-    r->fails[JOT_E_EXPIRED] = exp && now - lw >= json_number_value(exp);
-    r->fails[JOT_E_NOT_YET_VALID] = nbf && now + lw < json_number_value(nbf);
-    r->fails[JOT_E_ISSUED_IN_FUTURE] = iat && now + lw < json_number_value(iat);
+    r->fails[JOT_E_EXPIRED] = json_object_get(c, "exp") && now - lw >= date[0];
+    r->fails[JOT_E_NOT_YET_VALID] = json_object_get(c, "nbf") && now + lw < date[1];
+    r->fails[JOT_E_ISSUED_IN_FUTURE] = json_object_get(c, "iat") && now + lw < date[2];
     if (p->typ) {
         const char *t = typs[typ_choice];
         char buf[64];
@@ -199,6 +233,13 @@ static void check_ok_result(const jot_claims *c, const jot_verify_policy *p)
     for (size_t i = 0; i < p->required_count; i++) {
         FZ_CHECK(jot_claims_json(c, p->required[i], &json) == JOT_OK, "required claim %s", p->required[i]);
         jot_free(json);
+    }
+    static const char *const dates[] = {"exp", "nbf", "iat"};
+    for (int i = 0; i < 3; i++) {
+        int64_t v;
+        jot_status st = jot_claims_int(c, dates[i], &v);
+        FZ_CHECK(st == JOT_OK || st == JOT_E_NOT_FOUND, "verified %s does not read as an integer: %s", dates[i],
+                 jot_status_code(st));
     }
 }
 

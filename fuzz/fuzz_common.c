@@ -90,6 +90,74 @@ void fz_load_keys(fz_keys *out)
     }
 }
 
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* The length of the RFC 8259 6 number at s[0..n), or 0. */
+static size_t number_len(const char *s, size_t n)
+{
+    size_t i = s[0] == '-';
+    if (i < n && s[i] == '0')
+        i++;
+    else if (i < n && s[i] >= '1' && s[i] <= '9')
+        while (i < n && is_digit(s[i]))
+            i++;
+    else
+        return 0;
+    if (i < n && s[i] == '.') {
+        if (++i >= n || !is_digit(s[i]))
+            return 0;
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        if (++i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= n || !is_digit(s[i]))
+            return 0;
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    return i;
+}
+
+char *fz_zero_numbers(const char *text, size_t n)
+{
+    char *out = malloc(n + 1);
+    FZ_CHECK(out != NULL, "out of memory");
+    memcpy(out, text, n);
+    out[n] = '\0';
+    int in_string = 0;
+    for (size_t i = 0; i < n;) {
+        char c = out[i];
+        if (in_string || c == '"') {
+            if (in_string && c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = !in_string;
+            i++;
+            continue;
+        }
+        if (c != '-' && !is_digit(c)) {
+            i++;
+            continue;
+        }
+        /* The whole run of number characters, or nothing: "01" stays. */
+        size_t run = i;
+        while (run < n && (is_digit(out[run]) || (out[run] && strchr("+-.eE", out[run]))))
+            run++;
+        if (number_len(out + i, run - i) == run - i) {
+            int real = memchr(out + i, '.', run - i) || memchr(out + i, 'e', run - i) || memchr(out + i, 'E', run - i);
+            memset(out + i, ' ', run - i);
+            memcpy(out + i, real ? "0.0" : "0", real ? 3 : 1);
+        }
+        i = run;
+    }
+    return out;
+}
+
 int fz_verify_status_ok(jot_status s)
 {
     return s == JOT_OK || (s >= JOT_E_TOO_LARGE && s <= JOT_E_MISSING_CLAIM);

@@ -25,6 +25,14 @@ void fz_fail(const char *file, int line, const char *cond, const char *fmt, ...)
 /* The whole file at path, NUL-terminated, or NULL (the caller frees). */
 char *fz_read_file(const char *path, size_t *len);
 
+/* A copy of text (n bytes, not NUL-terminated) in which every number
+ * outside strings that RFC 8259 6 allows is replaced by 0 (an integer) or
+ * 0.0 (a fraction or exponent form), padded with spaces to its length:
+ * valid JSON exactly when text is, and small enough for Jansson, which
+ * refuses integers beyond 64 bits and reals beyond double. The caller
+ * frees it. */
+char *fz_zero_numbers(const char *text, size_t n);
+
 /* The keys of fuzz/keys/ (every *.jwk, in name order), private halves as
  * jot_key_from_jwk gives them. Loaded once; a key that does not load stops
  * the run (the harness is broken, not the library). */

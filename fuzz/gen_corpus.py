@@ -321,6 +321,14 @@ def gen_verify(keys):
             put('fuzz_verify', bytes([0, (sel + 7 * i) & 0xff]) + h + b'\x00' + CLAIMS[i % len(CLAIMS)], 'raw')
 
 
+# Numbers of any size (RFC 8259 6) in claims, printed as written; exp, nbf,
+# iat at and beyond what int64 seconds hold.
+NUMBERS = [
+    b'{"id":18446744073709551615,"x":1e400,"y":-1e-400,"z":-0,"f":5.01,"exp":1700000000.5}',
+    b'{"exp":9223372036854775808,"nbf":-9223372036854775809,"iat":1e300}',
+]
+
+
 def gen_claims():
     reset('fuzz_claims')
     payloads = list(CLAIMS)
@@ -341,6 +349,7 @@ def gen_claims():
         seg = segments(t)
         if len(seg) == 2 and seg[1] not in payloads:
             payloads.append(seg[1])
+    payloads += NUMBERS
     for i, p in enumerate(payloads):
         opts = bytes([(0x3f * (i + 1)) & 0xff, (i * 37) & 0xff, i % 8])
         put('fuzz_claims', opts + p)
@@ -392,6 +401,7 @@ def gen_jscan():
     for path in sorted(glob.glob(os.path.join(KEYS, '*.jwk'))):
         texts.add(read(path, 'rb'))
     texts.update(CLAIMS)
+    texts.update(NUMBERS)
     texts.update([
         b'{"a":"\\ud800\\udc00","b":"\\u00e9\\/\\b\\f\\n\\r\\t\\"\\\\"}',
         b'{"a":"\\ud800"}', b'{"a":"\\udc00"}', b'{"a":"\\u0000"}', b'{"a":"\xed\xa0\x80"}',

@@ -49,8 +49,9 @@ JOT_NODISCARD jot_status jot_jws_sign(const jot_key *key, jot_alg alg, const cha
  * *header_json is the protected header (a JSON object text) and
  * *payload_json the payload: its JSON text when it is JSON, else a JSON
  * string holding it (when it is UTF-8), else JOT_E_MALFORMED. Both one line,
- * caller frees both with jot_free. Errors: JOT_E_MALFORMED, JOT_E_TOO_LARGE
- * (over max_size; 0 means 65536), JOT_E_NOMEM. */
+ * written as jot_claims_json writes claims (numbers as in the token); caller
+ * frees both with jot_free. Errors: JOT_E_MALFORMED, JOT_E_TOO_LARGE (over
+ * max_size; 0 means 65536), JOT_E_NOMEM. */
 JOT_NODISCARD jot_status jot_decode_unverified(const char *token, size_t len, size_t max_size,
                                                char **header_json, char **payload_json, jot_diag *diag);
 

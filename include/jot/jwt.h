@@ -31,9 +31,11 @@ JOT_NODISCARD jot_status jot_builder_new(jot_builder **out);
 void jot_builder_free(jot_builder *b);
 
 /* Merge the members of a JSON object text into the claims (later setters
- * override). Errors: JOT_E_MALFORMED (not one JSON object, duplicate
- * members, too deep), JOT_E_TYPE (a registered claim of the wrong type:
- * iss/sub/jti strings, aud string or array of strings, exp/nbf/iat numbers),
+ * override). Values are kept as written: a number of any size or precision
+ * is signed digit for digit. Errors: JOT_E_MALFORMED (not one JSON object,
+ * duplicate members, too deep), JOT_E_TYPE (a registered claim of the wrong
+ * type: iss/sub/jti strings, aud string or array of strings, exp/nbf/iat
+ * numbers whose value fits int64 seconds, as the verifier requires),
  * JOT_E_ARG (a name or value over 16 MiB, or claims over 1 GiB), JOT_E_NOMEM.
  * Every claims set the verifier finds well-formed is accepted. */
 JOT_NODISCARD jot_status jot_builder_claims_json(jot_builder *b, const char *json, size_t len);
@@ -122,7 +124,11 @@ unsigned jot_verifier_algs(const jot_verifier *v);
 
 /* Verify a compact JWT. On JOT_OK, *out (if out is not NULL) is the
  * verified result, freed by the caller with jot_claims_free; on any other
- * status *out is set to NULL. diag (may be NULL) receives detail. */
+ * status *out is set to NULL. diag (may be NULL) receives detail. Claims
+ * that the verifier does not interpret may hold any JSON number (RFC 8259
+ * 6); the registered ones must have their types (RFC 7519 4.1), and exp,
+ * nbf and iat (NumericDates, fractions allowed) a value within int64
+ * seconds: otherwise JOT_E_MALFORMED. */
 JOT_NODISCARD jot_status jot_verify(const jot_verifier *v, const char *token, size_t len, jot_claims **out,
                                     jot_diag *diag);
 
@@ -136,8 +142,12 @@ void jot_claims_free(jot_claims *c);
  * JOT_E_TYPE. */
 jot_status jot_claims_string(const jot_claims *c, const char *name, const char **out, size_t *len);
 
-/* An integer claim (a JSON number; a fraction is truncated toward zero).
- * Errors: JOT_E_NOT_FOUND, JOT_E_TYPE (not a number, or out of range). */
+/* An integer claim: a JSON number whose value, a fraction truncated toward
+ * zero, fits int64 (an integer is read exactly from its text; a fraction
+ * or exponent form goes through a double). *out is written on JOT_OK only.
+ * Errors: JOT_E_NOT_FOUND, JOT_E_TYPE (not a number, or out of range, such
+ * as 18446744073709551615 or 1e300: read those with jot_claims_json). The
+ * verifier has checked that exp, nbf and iat, when present, read here. */
 jot_status jot_claims_int(const jot_claims *c, const char *name, int64_t *out);
 
 /* The number of strings in an array-of-strings claim (a single string
@@ -148,13 +158,17 @@ jot_status jot_claims_array_string(const jot_claims *c, const char *name, size_t
                                    size_t *len);
 
 /* One claim's value as a one-line JSON text (NULL name: the whole claims
- * set). Caller frees *out with jot_free. Errors: JOT_E_NOT_FOUND,
- * JOT_E_NOMEM. */
+ * set), as the token wrote it: members in their order, numbers exactly as
+ * written (5.01, 1e300, -0, 18446744073709551615), only the white space
+ * between tokens removed and strings escaped the usual way (only '"', '\\'
+ * and control characters, short forms first). Caller frees *out with
+ * jot_free. Errors: JOT_E_NOT_FOUND, JOT_E_NOMEM. */
 JOT_NODISCARD jot_status jot_claims_json(const jot_claims *c, const char *name, char **out);
 
 /* A string member of the protected header ("kid", "typ", ...). */
 jot_status jot_claims_header_string(const jot_claims *c, const char *name, const char **out, size_t *len);
-/* The protected header as a one-line JSON text; caller frees with jot_free. */
+/* The protected header as a one-line JSON text, written as jot_claims_json
+ * writes the claims; caller frees with jot_free. */
 JOT_NODISCARD jot_status jot_claims_header_json(const jot_claims *c, char **out);
 
 /* The verified payload bytes, valid as long as c. */

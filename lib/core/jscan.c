@@ -1,9 +1,11 @@
 /*
  * The strict JSON scanner of the verify path; see core/jscan.h. It accepts
- * exactly what jot__json_object (Jansson with JSON_REJECT_DUPLICATES and the
- * depth bound) accepts, with two more bounds of its own: at most
- * JOT__JSCAN_MAX_MEMBERS members in one object, so that the duplicate check
- * stays cheap on hostile input, and member names of at most 64 KiB.
+ * what jot__json_object (Jansson with JSON_REJECT_DUPLICATES and the depth
+ * bound) accepts, and numbers of any size besides (RFC 8259 6 sets no
+ * bound; Jansson holds 64-bit integers and finite doubles only). Two bounds
+ * are its own: at most JOT__JSCAN_MAX_MEMBERS members in one object, so that
+ * the duplicate check stays cheap on hostile input, and member names of at
+ * most 64 KiB.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -170,18 +172,16 @@ static int scan_string(scanner *sc, const char **start, size_t *len, uint8_t *es
     return fail(sc, "unterminated string");
 }
 
-/* RFC 8259 6, and Jansson's bounds: integers fit in 64 bits, reals are
- * finite. */
+/* RFC 8259 6. No bound on the value: a number is kept as its text, and
+ * only the code that interprets one (a NumericDate, jot_claims_int) asks
+ * whether it fits. */
 static int scan_number(scanner *sc, uint8_t *type)
 {
     const unsigned char *s = sc->s;
-    size_t i = sc->i, start = i, digits_start;
-    int neg = 0, real = 0;
-    if (s[i] == '-') {
-        neg = 1;
+    size_t i = sc->i;
+    int real = 0;
+    if (s[i] == '-')
         i++;
-    }
-    digits_start = i;
     if (i < sc->n && s[i] == '0') {
         i++;
     } else if (i < sc->n && s[i] >= '1' && s[i] <= '9') {
@@ -190,7 +190,6 @@ static int scan_number(scanner *sc, uint8_t *type)
     } else {
         return fail(sc, "invalid number");
     }
-    size_t int_digits = i - digits_start;
     if (i < sc->n && s[i] == '.') {
         real = 1;
         if (++i >= sc->n || s[i] < '0' || s[i] > '9')
@@ -208,19 +207,7 @@ static int scan_number(scanner *sc, uint8_t *type)
             i++;
     }
     sc->i = i;
-    if (!real) {
-        /* The magnitude must fit json_int_t (int64): 19 digits at most. */
-        static const char max_pos[] = "9223372036854775807", max_neg[] = "9223372036854775808";
-        if (int_digits > 19 ||
-            (int_digits == 19 && memcmp(s + digits_start, neg ? max_neg : max_pos, 19) > 0))
-            return fail(sc, "integer out of range");
-        *type = JOT__J_INTEGER;
-        return 1;
-    }
-    jot__jmember m = {.value = (const char *)s + start, .value_len = (uint32_t)(i - start), .type = JOT__J_REAL};
-    if (!isfinite(jot__jnum_value(&m)))
-        return fail(sc, "real number out of range");
-    *type = JOT__J_REAL;
+    *type = real ? JOT__J_REAL : JOT__J_INTEGER;
     return 1;
 }
 
@@ -556,36 +543,100 @@ static size_t put_utf8(char *out, unsigned u)
     return 4;
 }
 
+/* The escape sequence at s (from a successful scan, so valid): its code
+ * point in *u; returns its length. */
+static size_t unescape(const unsigned char *s, unsigned *u)
+{
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    unsigned hi = 0, lo = 0;
+    if (s[1] != 'u') {
+        *u = (unsigned char)to[strchr(from, s[1]) - from];
+        return 2;
+    }
+    hex4(s + 2, &hi);
+    *u = hi;
+    if (hi < 0xd800 || hi > 0xdbff)
+        return 6;
+    hex4(s + 8, &lo);
+    *u = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
+    return 12;
+}
+
 size_t jot__jstr_decode(const char *span, size_t len, int escaped, char *out)
 {
     if (!escaped) {
-        memcpy(out, span, len);
+        memmove(out, span, len);
         out[len] = '\0';
         return len;
     }
     const unsigned char *s = (const unsigned char *)span;
     size_t o = 0;
     for (size_t i = 0; i < len;) {
+        unsigned u;
         if (s[i] != '\\') {
             out[o++] = (char)s[i++];
             continue;
         }
-        unsigned char c = s[i + 1];
-        if (c == 'u') {
-            unsigned u = 0, lo = 0;
-            hex4(s + i + 2, &u);
-            i += 6;
-            if (u >= 0xd800 && u <= 0xdbff) {
-                hex4(s + i + 2, &lo);
-                u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
-                i += 6;
-            }
+        i += unescape(s + i, &u);
+        o += put_utf8(out + o, u);
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* A string's content (escapes as given) written the way Jansson writes it,
+ * which is how jot printed claims before it kept number texts: only '"',
+ * '\\' and the control characters escaped, in their short forms where
+ * they have one. Never longer than the content. */
+static size_t canonical_string(const char *span, size_t len, char *out)
+{
+    static const char from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt", hex[] = "0123456789ABCDEF";
+    const unsigned char *s = (const unsigned char *)span;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned u;
+        if (s[i] != '\\') {
+            out[o++] = (char)s[i++];
+            continue;
+        }
+        i += unescape(s + i, &u);
+        if (u >= 0x20 && u != '"' && u != '\\') {
             o += put_utf8(out + o, u);
             continue;
         }
-        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-        out[o++] = to[strchr(from, c) - from];
-        i += 2;
+        /* u is not 0: the scanner refuses "\u0000". */
+        const char *f = strchr(from, (int)u);
+        out[o++] = '\\';
+        if (f) {
+            out[o++] = to[f - from];
+        } else {
+            memcpy(out + o, "u00", 3);
+            out[o + 3] = hex[u >> 4];
+            out[o + 4] = hex[u & 15];
+            o += 5;
+        }
+    }
+    return o;
+}
+
+size_t jot__json_compact(const char *text, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        char c = text[i];
+        if (c == '"') {
+            size_t end = i + 1;
+            while (text[end] != '"')
+                end += text[end] == '\\' ? 2 : 1;
+            out[o++] = '"';
+            o += canonical_string(text + i + 1, end - i - 1, out + o);
+            out[o++] = '"';
+            i = end + 1;
+            continue;
+        }
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+            out[o++] = c;
+        i++;
     }
     out[o] = '\0';
     return o;
@@ -630,6 +681,33 @@ double jot__jnum_value(const jot__jmember *m)
     if (tmp != buf)
         free(tmp);
     return v;
+}
+
+int jot__jnum_int64(const jot__jmember *m, int64_t *out)
+{
+    if (m->type == JOT__J_INTEGER) {
+        /* Exactly, from the text: a double would round 2^63 - 1 up. */
+        const char *p = m->value;
+        int neg = p[0] == '-';
+        uint64_t v = 0, max = (uint64_t)INT64_MAX + (unsigned)neg;
+        for (size_t k = (size_t)neg; k < m->value_len; k++) {
+            unsigned d = (unsigned)(p[k] - '0');
+            if (v > (max - d) / 10u)
+                return -1;
+            v = v * 10u + d;
+        }
+        *out = !neg ? (int64_t)v : v == 0 ? 0 : -(int64_t)(v - 1u) - 1;
+        return 0;
+    }
+    if (m->type != JOT__J_REAL)
+        return -1;
+    /* Truncated toward zero; -2^63 and 2^63 are exact doubles, and NaN
+     * (no memory) fails both comparisons. */
+    double r = jot__jnum_value(m);
+    if (!(r >= -9223372036854775808.0 && r < 9223372036854775808.0))
+        return -1;
+    *out = (int64_t)r;
+    return 0;
 }
 
 /* The end of the validated value starting at s[i]. */

@@ -2,9 +2,9 @@
  * A strict JSON scanner for the verify path: it validates a JSON object
  * text completely, by the same rules as jot__json_object (RFC 8259 grammar,
  * UTF-8, no "\u0000", no lone surrogates, no duplicate member names at any
- * level, integers within 64 bits, finite reals, depth at most
- * JOT__JSON_MAX_DEPTH), and records where the top-level members are,
- * without building a tree or copying anything.
+ * level, depth at most JOT__JSON_MAX_DEPTH), with numbers of any size, and
+ * records where the top-level members are, without building a tree or
+ * copying anything.
  */
 #ifndef JOT_CORE_JSCAN_H
 #define JOT_CORE_JSCAN_H
@@ -74,12 +74,23 @@ const jot__jmember *jot__jdoc_get(const jot__jdoc *doc, const char *name);
 int jot__jstr_equals(const char *span, size_t len, int escaped, const char *want, size_t want_len);
 
 /* Decode a string span into out (room for len + 1 bytes: decoding never
- * lengthens), NUL-terminated; returns the decoded length. The span must
- * come from a successful scan. */
+ * lengthens; out may be span itself), NUL-terminated; returns the decoded
+ * length. The span must come from a successful scan. */
 size_t jot__jstr_decode(const char *span, size_t len, int escaped, char *out);
 
-/* The value of a number span from a successful scan. */
+/* The value of a number span from a successful scan: the nearest double,
+ * so +-HUGE_VAL beyond the range of doubles (NAN when out of memory). */
 double jot__jnum_value(const jot__jmember *m);
+
+/* A number's value truncated toward zero into *out, when it fits int64
+ * (an integer exactly, from its text); 0, else (or not a number) -1. */
+int jot__jnum_int64(const jot__jmember *m, int64_t *out);
+
+/* Write the JSON value text[0..n) from a successful scan into out (room for
+ * n + 1 bytes) on one line: without the white space between tokens,
+ * numbers as written, strings escaped as Jansson escapes them. Returns the
+ * length; out is NUL-terminated. */
+size_t jot__json_compact(const char *text, size_t n, char *out);
 
 /* Iterate the elements of an array span from a successful scan: *pos
  * starts at 0; each call sets *el (type, value, value_len, value_escaped)

@@ -97,24 +97,40 @@ jot_status jot_jws_sign(const jot_key *key, jot_alg alg, const char *header, siz
     *out = NULL;
     if (!key || !header || (!payload && payload_len) || !jot_alg_name(alg))
         return JOT_E_ARG;
-    json_t *h;
-    jot_status s = jot__json_object(header, header_len, &h, NULL, "header");
+    jot__jdoc h;
+    jot_status s = jot__jscan_object(header, header_len, &h, NULL, "header");
     if (s != JOT_OK)
         return s;
-    json_t *a = json_object_get(h, "alg");
-    int ok = json_is_string(a) && strcmp(json_string_value(a), jot_alg_name(alg)) == 0;
-    json_decref(h);
+    const jot__jmember *a = jot__jdoc_reg(&h, JOT__R_ALG);
+    int ok = a && a->type == JOT__J_STRING &&
+             jot__jstr_equals(a->value, a->value_len, a->value_escaped, jot_alg_name(alg), strlen(jot_alg_name(alg)));
+    jot__jdoc_release(&h);
     if (!ok)
         return JOT_E_MALFORMED;
     return jot__jws_compose(key, alg, header, header_len, payload ? payload : "", payload_len, out);
 }
 
-/* The payload as JSON text: itself when it is JSON, else a JSON string. */
-static char *payload_as_json(const uint8_t *p, size_t n)
+/* A compact copy of a JSON value text from a successful scan. */
+static char *compact(const char *text, size_t n)
 {
+    char *s = malloc(n + 1);
+    if (s)
+        jot__json_compact(text, n, s);
+    return s;
+}
+
+/* The payload as JSON text: a JSON object compacted (numbers as written),
+ * another JSON value as Jansson reads it, else a JSON string. */
+static char *payload_as_json(const char *p, size_t n)
+{
+    jot__jdoc doc;
     json_t *v;
-    if (jot__json_value((const char *)p, n, &v, NULL, "payload") != JOT_OK) {
-        v = json_stringn((const char *)p, n);
+    if (jot__jscan_object(p, n, &doc, NULL, "payload") == JOT_OK) {
+        jot__jdoc_release(&doc);
+        return compact(p, n);
+    }
+    if (jot__json_value(p, n, &v, NULL, "payload") != JOT_OK) {
+        v = json_stringn(p, n);
         if (!v)
             return NULL;
     }
@@ -137,15 +153,11 @@ jot_status jot_decode_unverified(const char *token, size_t len, size_t max_size,
     if (!buf)
         return JOT_E_NOMEM;
     jot__jws jws;
-    json_t *header = NULL;
     jot_status s = jot__jws_parse(token, len, buf, &jws, diag);
     if (s == JOT_OK) {
         jot__jdoc_release(&jws.hdoc);
-        s = jot__json_object(jws.header, jws.header_len, &header, diag, "header");
-    }
-    if (s == JOT_OK) {
-        *header_json = jot__json_dump(header);
-        *payload_json = payload_as_json((const uint8_t *)jws.payload, jws.payload_len);
+        *header_json = compact(jws.header, jws.header_len);
+        *payload_json = payload_as_json(jws.payload, jws.payload_len);
         if (!*header_json || !*payload_json) {
             free(*header_json);
             free(*payload_json);
@@ -154,7 +166,6 @@ jot_status jot_decode_unverified(const char *token, size_t len, size_t max_size,
             s = jot__fail(diag, JOT_E_MALFORMED, "payload is neither JSON nor UTF-8 text");
         }
     }
-    json_decref(header);
     free(buf);
     return s;
 }

@@ -230,7 +230,8 @@ static jot_status members_set_string(members *m, const char *name, const char *v
     return members_put(m, name, value, strlen(value), 1);
 }
 
-/* RFC 7519 4.1: the type a registered claim must have, for the setters. */
+/* RFC 7519 4.1: the type a registered claim must have, for the setters
+ * (value: its JSON text, NULL for a setter's own string or integer). */
 static int registered_type_ok(const char *name, jot__jtype type, const char *value, size_t len)
 {
     /* Every registered claim name has three letters. */
@@ -246,8 +247,12 @@ static int registered_type_ok(const char *name, jot__jtype type, const char *val
         return type == JOT__J_STRING;
     case K('e', 'x', 'p'):
     case K('n', 'b', 'f'):
-    case K('i', 'a', 't'):
-        return type == JOT__J_INTEGER || type == JOT__J_REAL;
+    case K('i', 'a', 't'): {
+        /* A NumericDate the verifier can read (verify.c). */
+        jot__jmember m = {.value = value, .value_len = (uint32_t)len, .type = (uint8_t)type};
+        int64_t secs;
+        return (type == JOT__J_INTEGER || type == JOT__J_REAL) && (!value || jot__jnum_int64(&m, &secs) == 0);
+    }
     case K('a', 'u', 'd'): {
         if (type == JOT__J_STRING)
             return 1;
@@ -316,8 +321,9 @@ static jot_status members_merge(members *m, const char *json, size_t len, int cl
     return s;
 }
 
-/* A JSON value text checked by the scanner, wrapped as {"v":value}. */
-static jot_status check_value(const char *json, size_t len, jot__jtype *type)
+/* A JSON value text checked by the scanner, wrapped as {"v":value}: its
+ * type, and where the value is in json without the white space around. */
+static jot_status check_value(const char *json, size_t len, jot__jtype *type, size_t *off, size_t *vlen)
 {
     char *wrap = malloc(len + 8);
     if (!wrap)
@@ -328,9 +334,17 @@ static jot_status check_value(const char *json, size_t len, jot__jtype *type)
     jot__jdoc doc;
     jot_status s = jot__jscan_object(wrap, len + 6, &doc, NULL, "value");
     if (s == JOT_OK) {
-        *type = doc.count == 1 ? (jot__jtype)doc.members[0].type : (jot__jtype)0;
+        const jot__jmember *m = &doc.members[0];
+        *type = doc.count == 1 ? (jot__jtype)m->type : (jot__jtype)0;
         if (!*type)
             s = JOT_E_MALFORMED;
+        else if (m->type == JOT__J_STRING) {
+            *off = (size_t)(m->value - wrap) - 6u;
+            *vlen = m->value_len + 2u;
+        } else {
+            *off = (size_t)(m->value - wrap) - 5u;
+            *vlen = m->value_len;
+        }
         jot__jdoc_release(&doc);
     }
     free(wrap);
@@ -378,10 +392,11 @@ jot_status jot_builder_set_json(jot_builder *b, const char *name, const char *js
     if (!b || !name || !json)
         return JOT_E_ARG;
     jot__jtype type;
-    jot_status s = check_value(json, len, &type);
+    size_t off, vlen;
+    jot_status s = check_value(json, len, &type, &off, &vlen);
     if (s != JOT_OK)
         return s;
-    if (!registered_type_ok(name, type, json, len))
+    if (!registered_type_ok(name, type, json + off, vlen))
         return JOT_E_TYPE;
     return members_set(&b->claims, name, json, len);
 }
@@ -402,7 +417,8 @@ jot_status jot_builder_header_json(jot_builder *b, const char *name, const char 
     if (!b || !name || !json || strcmp(name, "alg") == 0)
         return JOT_E_ARG;
     jot__jtype type;
-    jot_status s = check_value(json, len, &type);
+    size_t off, vlen;
+    jot_status s = check_value(json, len, &type, &off, &vlen);
     return s == JOT_OK ? members_set(&b->header, name, json, len) : s;
 }
 

@@ -4,33 +4,6 @@
 
 #include "jwt/jwt.h"
 
-jot_status jot__claims_check_types(const json_t *obj, jot_status bad, jot_diag *d)
-{
-    static const char *const strings[] = {"iss", "sub", "jti"};
-    static const char *const dates[] = {"exp", "nbf", "iat"};
-    for (size_t i = 0; i < 3; i++) {
-        json_t *v = json_object_get(obj, strings[i]);
-        if (v && !json_is_string(v))
-            return jot__fail(d, bad, "claim \"%s\" is not a string", strings[i]);
-        v = json_object_get(obj, dates[i]);
-        /* RFC 7519 2: a NumericDate is a JSON number, never a string. */
-        if (v && !json_is_number(v))
-            return jot__fail(d, bad, "claim \"%s\" is not a number", dates[i]);
-    }
-    json_t *aud = json_object_get(obj, "aud");
-    if (aud && !json_is_string(aud)) {
-        size_t i;
-        json_t *a;
-        if (!json_is_array(aud))
-            return jot__fail(d, bad, "claim \"aud\" is neither a string nor an array");
-        json_array_foreach(aud, i, a) {
-            if (!json_is_string(a))
-                return jot__fail(d, bad, "claim \"aud\" holds a non-string");
-        }
-    }
-    return JOT_OK;
-}
-
 void jot_claims_free(jot_claims *c)
 {
     if (!c)
@@ -38,105 +11,116 @@ void jot_claims_free(jot_claims *c)
     jot__jdoc_release(&c->jws.hdoc);
     if (c->has_pdoc)
         jot__jdoc_release(&c->pdoc);
-    json_decref(c->header_tree);
-    json_decref(c->payload_tree);
+    free(c->strings);
     free(c);
 }
 
-/* The header or the claims set as a Jansson tree, parsed on first use. The
- * text was validated by the scanner, so only memory can fail here. A
- * jot_claims belongs to one thread at a time, which makes the cache safe. */
-static json_t *tree(const jot_claims *c, int header)
+/* The member name of the header or of the claims set. */
+static jot_status find(const jot_claims *c, int header, const char *name, const jot__jmember **out)
 {
-    jot_claims *m = (jot_claims *)(uintptr_t)c;
-    json_t **t = header ? &m->header_tree : &m->payload_tree;
-    if (!*t && (header || c->has_pdoc)) {
-        const char *text = header ? c->jws.header : c->jws.payload;
-        size_t len = header ? c->jws.header_len : c->jws.payload_len;
-        if (jot__json_object(text, len, t, NULL, "claims") != JOT_OK)
-            *t = NULL;
-    }
-    return *t;
-}
-
-static jot_status member(const json_t *obj, const char *name, json_t **out)
-{
-    if (!obj || !name)
-        return obj ? JOT_E_ARG : JOT_E_NOT_FOUND;
-    *out = json_object_get(obj, name);
+    if (!c || !name)
+        return JOT_E_ARG;
+    *out = header ? jot__jdoc_get(&c->jws.hdoc, name) : c->has_pdoc ? jot__jdoc_get(&c->pdoc, name) : NULL;
     return *out ? JOT_OK : JOT_E_NOT_FOUND;
 }
 
-static jot_status string_of(json_t *v, const char **out, size_t *len)
+/* A string value, decoded and NUL-terminated in c->strings: a copy of the
+ * header and the claims set (adjacent in c->buf) made on first use, where
+ * each string read is decoded in place (decoding never lengthens) and its
+ * closing quote replaced by a NUL, which marks it done. A jot_claims
+ * belongs to one thread at a time, which makes the cache safe. */
+static jot_status string_of(const jot_claims *c, const jot__jmember *m, const char **out, size_t *len)
 {
-    if (!json_is_string(v))
+    jot_claims *mc = (jot_claims *)(uintptr_t)c;
+    if (m->type != JOT__J_STRING)
         return JOT_E_TYPE;
+    if (!c->strings) {
+        size_t n = (size_t)(c->jws.payload + c->jws.payload_len - c->buf);
+        if (!(mc->strings = malloc(n)))
+            return JOT_E_NOMEM;
+        memcpy(mc->strings, c->buf, n);
+    }
+    char *s = mc->strings + (m->value - c->buf);
+    if (s[m->value_len] != '\0') {
+        jot__jstr_decode(s, m->value_len, m->value_escaped, s);
+        s[m->value_len] = '\0';
+    }
     if (out)
-        *out = json_string_value(v);
+        *out = s;
     if (len)
-        *len = json_string_length(v);
+        *len = strlen(s);
     return JOT_OK;
 }
 
 jot_status jot_claims_string(const jot_claims *c, const char *name, const char **out, size_t *len)
 {
-    json_t *v;
-    jot_status s = member(c ? tree(c, 0) : NULL, name, &v);
-    return s == JOT_OK ? string_of(v, out, len) : s;
+    const jot__jmember *m;
+    jot_status s = find(c, 0, name, &m);
+    return s == JOT_OK ? string_of(c, m, out, len) : s;
 }
 
 jot_status jot_claims_int(const jot_claims *c, const char *name, int64_t *out)
 {
-    json_t *v;
-    jot_status s = member(c ? tree(c, 0) : NULL, name, &v);
-    if (s != JOT_OK)
-        return s;
-    if (json_is_integer(v)) {
-        *out = (int64_t)json_integer_value(v);
+    const jot__jmember *m;
+    jot_status s = find(c, 0, name, &m);
+    if (s == JOT_OK && jot__jnum_int64(m, out) != 0)
+        s = JOT_E_TYPE;
+    return s;
+}
+
+/* RFC 7519 4.1.3: an array of strings, or one string that counts as an
+ * array of one. *n is the number of strings and *el the i-th of them,
+ * when i < *n. */
+static jot_status string_array(const jot__jmember *m, size_t i, jot__jmember *el, size_t *n)
+{
+    *n = 0;
+    if (m->type == JOT__J_STRING) {
+        *el = *m;
+        *n = 1;
         return JOT_OK;
     }
-    if (json_is_real(v)) {
-        double r = json_real_value(v);
-        if (!(r > -9.2e18 && r < 9.2e18))
+    if (m->type != JOT__J_ARRAY)
+        return JOT_E_TYPE;
+    size_t pos = 0;
+    jot__jmember e;
+    while (jot__jarray_next(m->value, m->value_len, &pos, &e)) {
+        if (e.type != JOT__J_STRING)
             return JOT_E_TYPE;
-        *out = (int64_t)r;
-        return JOT_OK;
+        if ((*n)++ == i)
+            *el = e;
     }
-    return JOT_E_TYPE;
+    return JOT_OK;
 }
 
 jot_status jot_claims_array_len(const jot_claims *c, const char *name, size_t *out)
 {
-    json_t *v;
-    jot_status s = member(c ? tree(c, 0) : NULL, name, &v);
-    if (s != JOT_OK)
-        return s;
-    if (json_is_string(v)) {
-        *out = 1;
-        return JOT_OK;
-    }
-    if (!json_is_array(v))
-        return JOT_E_TYPE;
-    size_t i;
-    json_t *e;
-    json_array_foreach(v, i, e) {
-        if (!json_is_string(e))
-            return JOT_E_TYPE;
-    }
-    *out = json_array_size(v);
-    return JOT_OK;
+    const jot__jmember *m;
+    jot__jmember el;
+    size_t n;
+    jot_status s = find(c, 0, name, &m);
+    if (s == JOT_OK && (s = string_array(m, 0, &el, &n)) == JOT_OK)
+        *out = n;
+    return s;
 }
 
 jot_status jot_claims_array_string(const jot_claims *c, const char *name, size_t i, const char **out, size_t *len)
 {
+    const jot__jmember *m;
+    jot__jmember el = {0};
     size_t n;
-    jot_status s = jot_claims_array_len(c, name, &n);
-    if (s != JOT_OK)
-        return s;
-    if (i >= n)
-        return JOT_E_ARG;
-    json_t *v = json_object_get(tree(c, 0), name);
-    return string_of(json_is_string(v) ? v : json_array_get(v, i), out, len);
+    jot_status s = find(c, 0, name, &m);
+    if (s == JOT_OK && (s = string_array(m, i, &el, &n)) == JOT_OK && i >= n)
+        s = JOT_E_ARG;
+    return s == JOT_OK ? string_of(c, &el, out, len) : s;
+}
+
+/* A compact copy of a JSON value text from a successful scan. */
+static jot_status compact(const char *text, size_t len, char **out)
+{
+    if (!(*out = malloc(len + 1)))
+        return JOT_E_NOMEM;
+    jot__json_compact(text, len, *out);
+    return JOT_OK;
 }
 
 jot_status jot_claims_json(const jot_claims *c, const char *name, char **out)
@@ -144,29 +128,29 @@ jot_status jot_claims_json(const jot_claims *c, const char *name, char **out)
     if (!c || !out)
         return JOT_E_ARG;
     *out = NULL;
-    json_t *v = tree(c, 0);
-    if (!v)
-        return c->has_pdoc ? JOT_E_NOMEM : JOT_E_NOT_FOUND;
-    if (name && !(v = json_object_get(v, name)))
-        return JOT_E_NOT_FOUND;
-    *out = jot__json_dump(v);
-    return *out ? JOT_OK : JOT_E_NOMEM;
+    if (!name)
+        return c->has_pdoc ? compact(c->jws.payload, c->jws.payload_len, out) : JOT_E_NOT_FOUND;
+    const jot__jmember *m;
+    jot_status s = find(c, 0, name, &m);
+    if (s != JOT_OK)
+        return s;
+    /* A string's span is its content; the text keeps the quotes. */
+    return m->type == JOT__J_STRING ? compact(m->value - 1, m->value_len + 2u, out)
+                                    : compact(m->value, m->value_len, out);
 }
 
 jot_status jot_claims_header_string(const jot_claims *c, const char *name, const char **out, size_t *len)
 {
-    json_t *v;
-    jot_status s = member(c ? tree(c, 1) : NULL, name, &v);
-    return s == JOT_OK ? string_of(v, out, len) : s;
+    const jot__jmember *m;
+    jot_status s = find(c, 1, name, &m);
+    return s == JOT_OK ? string_of(c, m, out, len) : s;
 }
 
 jot_status jot_claims_header_json(const jot_claims *c, char **out)
 {
     if (!c || !out)
         return JOT_E_ARG;
-    json_t *h = tree(c, 1);
-    *out = h ? jot__json_dump(h) : NULL;
-    return *out ? JOT_OK : JOT_E_NOMEM;
+    return compact(c->jws.header, c->jws.header_len, out);
 }
 
 void jot_claims_payload(const jot_claims *c, const uint8_t **out, size_t *len)

@@ -132,38 +132,37 @@ jot_status jot_verifier_new(const jot_verify_policy *p, jot_verifier **out)
 
 /* RFC 7515 4.1.11: a "crit" this verifier does not understand rejects the
  * token. libjot understands no extension, so every well-formed "crit" is
- * refused too; the detail says which case it was. Rare, so it reads the
- * header through Jansson. */
+ * refused too; the detail says which case it was. */
 static jot_status check_crit(const jot__jws *jws, jot_diag *d)
 {
     static const char *const registered[] = {"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256",
                                              "typ", "cty", "crit"};
-    if (!jot__jdoc_reg(&jws->hdoc, JOT__R_CRIT))
+    const jot__jmember *crit = jot__jdoc_reg(&jws->hdoc, JOT__R_CRIT);
+    if (!crit)
         return JOT_OK;
-    json_t *header;
-    if (jot__json_object(jws->header, jws->header_len, &header, d, "header") != JOT_OK)
-        return JOT_E_NOMEM; /* the scanner accepted it: only memory can fail */
-    json_t *crit = json_object_get(header, "crit");
-    jot_status s = JOT_E_CRIT_UNSUPPORTED;
     const char *why = "\"crit\" names a parameter this verifier does not understand";
-    size_t i;
-    json_t *name;
-    if (!json_is_array(crit) || json_array_size(crit) == 0)
+    size_t pos = 0;
+    jot__jmember el;
+    if (crit->type != JOT__J_ARRAY || !jot__jarray_next(crit->value, crit->value_len, &pos, &el))
         why = "\"crit\" is not a non-empty array";
     else
-        json_array_foreach(crit, i, name) {
-            if (!json_is_string(name)) {
+        do {
+            if (el.type != JOT__J_STRING) {
                 why = "\"crit\" holds a non-string";
                 break;
             }
+            char *name = malloc(el.value_len + 1u);
+            if (!name)
+                return jot__fail(d, JOT_E_NOMEM, "out of memory");
+            jot__jstr_decode(el.value, el.value_len, el.value_escaped, name);
             for (size_t r = 0; r < sizeof registered / sizeof registered[0]; r++)
-                if (strcmp(json_string_value(name), registered[r]) == 0)
+                if (strcmp(name, registered[r]) == 0)
                     why = "\"crit\" names a registered parameter";
-            if (!json_object_get(header, json_string_value(name)))
+            if (!jot__jdoc_get(&jws->hdoc, name))
                 why = "\"crit\" names a parameter absent from the header";
-        }
-    json_decref(header);
-    return jot__fail(d, s, "%s", why);
+            free(name);
+        } while (jot__jarray_next(crit->value, crit->value_len, &pos, &el));
+    return jot__fail(d, JOT_E_CRIT_UNSUPPORTED, "%s", why);
 }
 
 /* A string member's decoded value in buf (cap bytes), or NULL when absent
@@ -277,9 +276,16 @@ static jot_status check_claim_types(const jot__jdoc *p, jot_diag *d)
         if (m && m->type != JOT__J_STRING)
             return jot__fail(d, JOT_E_MALFORMED, "claim \"%s\" is not a string", strings[i].name);
         m = jot__jdoc_reg(p, dates[i].reg);
-        /* RFC 7519 2: a NumericDate is a JSON number, never a string. */
+        /* RFC 7519 2: a NumericDate is a JSON number, never a string. Any
+         * number is one, but a date that int64 seconds cannot hold (some
+         * 292 billion years from 1970) is refused as malformed: no clock
+         * reaches it, and jot_claims_int could not read it. */
+        int64_t secs;
         if (m && m->type != JOT__J_INTEGER && m->type != JOT__J_REAL)
             return jot__fail(d, JOT_E_MALFORMED, "claim \"%s\" is not a number", dates[i].name);
+        if (m && jot__jnum_int64(m, &secs) != 0)
+            return jot__fail(d, JOT_E_MALFORMED, "claim \"%s\" is out of range for a NumericDate "
+                             "(int64 seconds)", dates[i].name);
     }
     const jot__jmember *aud = jot__jdoc_reg(p, JOT__R_AUD);
     if (aud && aud->type != JOT__J_STRING) {
@@ -373,7 +379,7 @@ jot_status jot_verify(const jot_verifier *v, const char *token, size_t len, jot_
     c->has_pdoc = 0;
     c->alg = JOT_ALG_UNSET;
     c->key = NULL;
-    c->header_tree = c->payload_tree = NULL;
+    c->strings = NULL;
 
     jot_status s = jot__jws_parse_header(token, len, c->buf, &c->jws, d);
     if (s != JOT_OK) {

@@ -45,7 +45,9 @@
 #include "fuzz_common.h"
 #include "http/http.h"
 #include "store/store.h"
-#include "util.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/mem.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -10,7 +10,9 @@
 
 #include <jot/jot.h>
 
-#include "util.h"
+#include "base/mem.h"
+#include "base/buf.h"
+#include "base/text.h"
 
 typedef enum kind { K_STR, K_DUR, K_UINT, K_BOOL } kind;
 

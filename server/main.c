@@ -26,7 +26,9 @@
 #include "config.h"
 #include "http/http.h"
 #include "store/store.h"
-#include "util.h"
+#include "base/mem.h"
+#include "base/clock.h"
+#include "base/log.h"
 #ifdef JOTD_WEB
 #include "web/web.h"
 #endif

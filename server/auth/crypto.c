@@ -14,7 +14,9 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "util.h"
+#include "base/mem.h"
+#include "base/log.h"
+#include "base/text.h"
 
 /* Random bytes come from a small per-thread pool refilled from OpenSSL's
  * DRBG a kilobyte at a time: a refresh needs three identifiers and a nonce,
@@ -250,7 +252,7 @@ static int from_hex(const char *s, size_t n, uint8_t out[32])
     if (n != 64)
         return -1;
     for (size_t i = 0; i < 32; i++) {
-        int hi = OPENSSL_hexchar2int((unsigned char)s[2 * i]), lo = OPENSSL_hexchar2int((unsigned char)s[2 * i + 1]);
+        int hi = jotd_hex_digit((unsigned char)s[2 * i]), lo = jotd_hex_digit((unsigned char)s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);

@@ -19,7 +19,11 @@
 #include "config.h"
 #include "http/http.h"
 #include "store/store.h"
-#include "util.h"
+#include "base/mem.h"
+#include "base/clock.h"
+#include "base/buf.h"
+#include "base/log.h"
+#include "base/text.h"
 
 #define JOTD_COOKIE "jot_refresh"
 #define JOTD_COOKIE_PATH "/token"

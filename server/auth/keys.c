@@ -7,7 +7,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "util.h"
+#include "base/mem.h"
+#include "base/clock.h"
+#include "base/buf.h"
+#include "base/log.h"
 
 struct jotd_keyring {
     jotd_keyring_params p;

@@ -9,7 +9,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "util.h"
+#include "base/buf.h"
 
 enum { JOTD_LOGIN_SUCCESS, JOTD_LOGIN_FAILURE, JOTD_LOGIN_THROTTLED, JOTD_LOGIN_OVERLOADED, JOTD_LOGIN_N };
 enum {

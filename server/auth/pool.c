@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "util.h"
+#include "base/mem.h"
+#include "base/clock.h"
+#include "base/log.h"
 
 struct jotd_pool {
     pthread_mutex_t lock;

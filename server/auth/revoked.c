@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/mem.h"
 
 typedef struct entry {
     struct entry *next;

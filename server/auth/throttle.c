@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/mem.h"
+#include "base/text.h"
 
 /* The tables are bounded (max_entries keys each): beyond it new keys are
  * refused (fail closed) until the sweep frees room. Only keys with failures

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/mem.h"
 
 #define WAYS 4
 #define NLOCKS 64

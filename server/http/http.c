@@ -1,5 +1,5 @@
 /* server/http/http.c - see http.h */
-#include "http/http.h"
+#include "http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,9 +16,12 @@
 #include <time.h>
 
 #include <microhttpd.h>
-#include <openssl/crypto.h>
 
-#include "util.h"
+#include "base/mem.h"
+#include "base/clock.h"
+#include "base/buf.h"
+#include "base/log.h"
+#include "base/text.h"
 
 #define MAX_RESP_HEADERS 16
 #define MAX_HEADER_BYTES (16u * 1024u)
@@ -1032,8 +1035,8 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
     (void)conn;
     char *w = s;
     for (const char *p = s; *p; p++) {
-        int hi = p[0] == '%' ? OPENSSL_hexchar2int((unsigned char)p[1]) : -1;
-        int lo = hi >= 0 ? OPENSSL_hexchar2int((unsigned char)p[2]) : -1;
+        int hi = p[0] == '%' ? jotd_hex_digit((unsigned char)p[1]) : -1;
+        int lo = hi >= 0 ? jotd_hex_digit((unsigned char)p[2]) : -1;
         if (lo >= 0 && (hi | lo) != 0) {
             *w++ = (char)(hi * 16 + lo);
             p += 2;

@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "http/params.h"
+#include "params.h"
 
 typedef struct jotd_http jotd_http;
 typedef struct jotd_req jotd_req;

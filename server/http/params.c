@@ -1,13 +1,13 @@
 /* server/http/params.c - see params.h */
-#include "http/params.h"
+#include "params.h"
 
 #include <jansson.h>
-#include <openssl/crypto.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/mem.h"
+#include "base/text.h"
 
 /* Containers below the top-level object (params.h: "nesting deeper than
  * 16"); the pre-scan counts the top-level object as one more level. */
@@ -301,8 +301,8 @@ static int form_decode(const char *s, size_t n, char **out, size_t *outlen)
         if (c == '+') {
             c = ' ';
         } else if (c == '%') {
-            int hi = n - i < 3 ? -1 : OPENSSL_hexchar2int((unsigned char)s[i + 1]);
-            int lo = hi < 0 ? -1 : OPENSSL_hexchar2int((unsigned char)s[i + 2]);
+            int hi = n - i < 3 ? -1 : jotd_hex_digit((unsigned char)s[i + 1]);
+            int lo = hi < 0 ? -1 : jotd_hex_digit((unsigned char)s[i + 2]);
             if (lo < 0)
                 goto bad;
             c = (char)(hi * 16 + lo);

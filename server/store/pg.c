@@ -28,7 +28,7 @@
  * The location is a libpq connection URI and may hold a password: it is
  * never logged, and error messages are libpq's, which do not repeat it.
  */
-#include "store/pg.h"
+#include "pg.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -41,8 +41,10 @@
 
 #include <libpq-fe.h>
 
-#include "store/pg_schema.h"
-#include "util.h"
+#include "pg_schema.h"
+#include "base/mem.h"
+#include "base/clock.h"
+#include "base/log.h"
 
 #define POOL_SIZE 8
 /* How long a call waits for a free connection before it gives up. */

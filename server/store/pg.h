@@ -11,7 +11,7 @@
 #ifndef JOTD_PG_H
 #define JOTD_PG_H
 
-#include "store/store.h"
+#include "store.h"
 
 typedef struct jotd_pg jotd_pg;
 

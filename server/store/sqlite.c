@@ -26,7 +26,7 @@
  * then never holds a usable token, even in WAL pages not yet overwritten.
  * One jotd serves a given SQLite store.
  */
-#include "store/sqlite.h"
+#include "sqlite.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,8 +40,9 @@
 
 #include <sqlite3.h>
 
-#include "store/schema.h"
-#include "util.h"
+#include "schema.h"
+#include "base/mem.h"
+#include "base/log.h"
 
 enum stmt_id {
     S_PING,

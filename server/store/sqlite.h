@@ -6,7 +6,7 @@
 #ifndef JOTD_SQLITE_H
 #define JOTD_SQLITE_H
 
-#include "store/store.h"
+#include "store.h"
 
 typedef struct jotd_sqlite jotd_sqlite;
 

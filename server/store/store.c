@@ -3,11 +3,11 @@
  * backend the location names (pg.c for a postgresql:// or postgres:// URI,
  * sqlite.c for a file path), and the parts common to every backend.
  */
-#include "store/store.h"
+#include "store.h"
 
-#include "store/pg.h"
-#include "store/sqlite.h"
-#include "util.h"
+#include "pg.h"
+#include "sqlite.h"
+#include "base/mem.h"
 
 #include <stdlib.h>
 

@@ -1,0 +1,103 @@
+/* server/base/text.c - see base/text.h */
+#include "base/text.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+static int lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+int jotd_strcaseeq(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (lower((unsigned char)*a) != lower((unsigned char)*b))
+            return 0;
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+int jotd_strncaseeq(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+            return 0;
+        if (!a[i])
+            return 1;
+    }
+    return 1;
+}
+
+size_t jotd_utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    unsigned cp = c & (0x3fu >> (len - 1));
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+int jotd_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int jotd_ip_valid(const char *s)
+{
+    unsigned char buf[16];
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+void jotd_utf8_copy(char *dst, size_t n, const char *src)
+{
+    const unsigned char *p = (const unsigned char *)src;
+    size_t o = 0, left = strlen(src);
+    while (*p) {
+        size_t len = jotd_utf8_seq(p, left);
+        if (o + (len ? len : 1) >= n)
+            break;
+        if (len) {
+            memcpy(dst + o, p, len);
+            o += len;
+            p += len;
+            left -= len;
+        } else {
+            dst[o++] = '?';
+            p++;
+            left--;
+        }
+    }
+    dst[o] = '\0';
+}

@@ -3,7 +3,7 @@
  * request -- method, path, headers, body -- run through
  * jotd_http_handle_local: the same header limits, routing (404/405), body
  * limit, JSON/form parsing and handlers as a request from a socket, on a
- * real jotd_auth over a temporary SQLite store with a seeded user
+ * real jotd_app over a temporary SQLite store with a seeded user
  * (argon2id at its cheapest, the login throttle out of the way). A login
  * suspends its request for the hashing pool; the call waits for it.
  *
@@ -40,7 +40,8 @@
 
 #include <jansson.h>
 
-#include "auth/auth.h"
+#include "app.h"
+#include "services/users.h"
 #include "config.h"
 #include "fuzz_common.h"
 #include "http/http.h"
@@ -58,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static jotd_config g_cfg;
 static jotd_store *g_store;
-static jotd_auth *g_auth;
+static jotd_app *g_auth;
 static jotd_http *g_http;
 static char g_dir[64];
 static unsigned long g_runs;
@@ -72,9 +73,9 @@ static void setting(jotd_config_args *a, const char *name, const char *value)
 static void cleanup(void)
 {
     if (g_auth)
-        jotd_auth_shutdown(g_auth);
+        jotd_app_shutdown(g_auth);
     jotd_http_free(g_http);
-    jotd_auth_free(g_auth);
+    jotd_app_free(g_auth);
     jotd_store_close(g_store);
     jotd_config_release(&g_cfg);
     char cmd[128];
@@ -111,10 +112,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fz_fail(__FILE__, __LINE__, "config", "%s", err);
     if (jotd_store_open(g_cfg.store, &g_store, err, sizeof err) != JOTD_STORE_OK)
         fz_fail(__FILE__, __LINE__, "store", "%s", err);
-    if (jotd_auth_new(&g_cfg, g_store, &g_auth, err, sizeof err) != 0)
+    if (jotd_app_new(&g_cfg, g_store, &g_auth, err, sizeof err) != 0)
         fz_fail(__FILE__, __LINE__, "auth", "%s", err);
     char id[64];
-    if (jotd_auth_user_add(&g_cfg, g_store, FZ_USER, "user", FZ_PASSWORD, strlen(FZ_PASSWORD), id, sizeof id, err,
+    if (jotd_user_add(&g_cfg, g_store, FZ_USER, "user", FZ_PASSWORD, strlen(FZ_PASSWORD), id, sizeof id, err,
                            sizeof err) != 0)
         fz_fail(__FILE__, __LINE__, "user add", "%s", err);
     g_http = jotd_http_new();
@@ -124,7 +125,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     o.max_body = 16 * 1024;
     o.max_headers = 64;
     o.log_requests = 0;
-    jotd_auth_routes(g_auth, g_http, &o);
+    jotd_app_routes(g_auth, g_http, &o);
     jotd_http_set_options(g_http, &o);
     atexit(cleanup);
     return 0;
@@ -395,6 +396,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The periodic work of a running jotd: key and revocation reloads,
      * purges. */
     if (++g_runs % 512 == 0)
-        jotd_auth_tick(g_auth, jotd_now());
+        jotd_app_tick(g_auth, jotd_now());
     return 0;
 }

@@ -501,3 +501,9 @@ void jotd_config_help(FILE *f)
     }
     fprintf(f, "  --%-20s read settings from FILE (also JOTD_CONFIG)\n", "config FILE");
 }
+
+int64_t jotd_touch_slack(const jotd_config *cfg)
+{
+    int64_t s = cfg->refresh_ttl / 10;
+    return s < 3600 ? s : 3600;
+}

@@ -94,4 +94,10 @@ void jotd_config_help(FILE *f);
 /* Parse a duration ("90", "15m", "2h", "30d", "5s"); -1 when malformed. */
 int64_t jotd_parse_duration(const char *s);
 
+/* How far a family's recorded last use and newest-token expiry may lag
+ * behind (a rotation rewrites the family's row only past it, and the purge
+ * and the sessions list allow for it), in seconds: a tenth of refresh-ttl,
+ * at most an hour. */
+int64_t jotd_touch_slack(const jotd_config *cfg);
+
 #endif

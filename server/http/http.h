@@ -5,7 +5,7 @@
  * request bodies (bounded, JSON or form, parsed into parameters), error
  * responses in the one JSON shape of the contract
  * ({"error":"CODE","error_description":"..."}), and one JSON log line per
- * request. Handlers (server/auth) see only the jotd_req interface below; this
+ * request. Handlers (server/endpoints) see only the jotd_req interface below; this
  * layer knows nothing of tokens or of the store.
  *
  * A handler runs on one of the HTTP threads and must be short. A handler with

@@ -11,7 +11,7 @@ from jotdtest import BACKEND, Server, claims_of, run
 
 PW = "correct horse battery"
 N = 32
-GRACE = 3  # grace answers per spent token (server/auth/token.c)
+GRACE = 3  # grace answers per spent token (server/endpoints/token.c)
 
 
 def burst(s, token):

@@ -320,127 +320,109 @@ void jotd_config_release(jotd_config *c)
     c->listen_host = NULL;
 }
 
-int jotd_config_resolve(const jotd_config_args *a, jotd_config *c, char *err, size_t errlen)
+/* Parse one setting's value v (from where: "option", ...) into c. 0, or
+ * -1 with err. */
+static int set_value(const setting *s, const char *v, const char *from, jotd_config *c, char *err, size_t errlen)
 {
-    memset(c, 0, sizeof *c);
-    char *file_values[JOTD_MAX_SETTINGS] = {0};
-    int rc = -1;
-    const char *cfgfile = a->config_file;
-    if (!cfgfile) {
-        const char *e = getenv("JOTD_CONFIG");
-        if (e && *e)
-            cfgfile = e;
+    void *field = (char *)c + s->off;
+    switch (s->kind) {
+    case K_STR:
+        *(char **)field = (v && *v) ? jotd_xstrdup(v) : NULL;
+        return 0;
+    case K_DUR: {
+        int64_t d = jotd_parse_duration(v);
+        if (d < 0 || d < s->min || d > s->max) {
+            seterr(err, errlen, "%s (%s): bad duration `%s` (from %llds to %llds; suffix s, m, h or d)", s->name,
+                   from, v, (long long)s->min, (long long)s->max);
+            return -1;
+        }
+        *(int64_t *)field = d;
+        return 0;
     }
-    if (cfgfile && read_file(cfgfile, file_values, err, errlen) != 0)
-        goto out;
-
-    for (size_t i = 0; i < NSETTINGS; i++) {
-        const setting *s = &settings[i];
-        const char *v = a->values[i];
-        const char *from = "option";
-        if (!v) {
-            v = env_value(s->name);
-            from = "environment";
+    case K_UINT: {
+        char *end;
+        errno = 0;
+        long long n = strtoll(v, &end, 10);
+        if (!*v || *end || errno || n < s->min || n > s->max) {
+            seterr(err, errlen, "%s (%s): expected a number from %lld to %lld, got `%s`", s->name, from,
+                   (long long)s->min, (long long)s->max, v);
+            return -1;
         }
-        if (!v) {
-            v = file_values[i];
-            from = "config file";
-        }
-        if (!v) {
-            v = s->def;
-            from = "default";
-        }
-        void *field = (char *)c + s->off;
-        switch (s->kind) {
-        case K_STR:
-            *(char **)field = (v && *v) ? jotd_xstrdup(v) : NULL;
-            break;
-        case K_DUR: {
-            int64_t d = jotd_parse_duration(v);
-            if (d < 0 || d < s->min || d > s->max) {
-                seterr(err, errlen, "%s (%s): bad duration `%s` (from %llds to %llds; suffix s, m, h or d)",
-                       s->name, from, v, (long long)s->min, (long long)s->max);
-                goto out;
-            }
-            *(int64_t *)field = d;
-            break;
-        }
-        case K_UINT: {
-            char *end;
-            errno = 0;
-            long long n = strtoll(v, &end, 10);
-            if (!*v || *end || errno || n < s->min || n > s->max) {
-                seterr(err, errlen, "%s (%s): expected a number from %lld to %lld, got `%s`", s->name, from,
-                       (long long)s->min, (long long)s->max, v);
-                goto out;
-            }
-            *(unsigned *)field = (unsigned)n;
-            break;
-        }
-        case K_BOOL:
-            if (parse_bool(v, (int *)field) != 0) {
-                seterr(err, errlen, "%s (%s): expected on or off, got `%s`", s->name, from, v);
-                goto out;
-            }
-            break;
-        }
+        *(unsigned *)field = (unsigned)n;
+        return 0;
     }
+    case K_BOOL:
+        if (parse_bool(v, (int *)field) != 0) {
+            seterr(err, errlen, "%s (%s): expected on or off, got `%s`", s->name, from, v);
+            return -1;
+        }
+        return 0;
+    }
+    return -1;
+}
 
+static int claim_name_ok(const char *t)
+{
+    return valid_token_chars(t, "_", 64);
+}
+
+/* Whether every comma-separated item of list passes ok (NULL: none). */
+static int list_ok(const char *list, int (*ok)(const char *))
+{
+    if (!list)
+        return 1;
+    char *copy = jotd_xstrdup(list);
+    int good = 1;
+    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        if (!ok(trim(t)))
+            good = 0;
+    free(copy);
+    return good;
+}
+
+/* What no single setting's range says: settings that go together, names
+ * and lists. 0, or -1 with err. */
+static int check_settings(jotd_config *c, char *err, size_t errlen)
+{
     if (!c->listen || parse_listen(c, err, errlen) != 0)
-        goto out;
+        return -1;
     if (!c->store) {
         seterr(err, errlen, "store: empty");
-        goto out;
+        return -1;
     }
     if ((c->tls_cert != NULL) != (c->tls_key != NULL)) {
         seterr(err, errlen, "tls-cert and tls-key go together");
-        goto out;
+        return -1;
     }
-    jot_alg alg = c->alg ? jot_alg_from_name(c->alg, strlen(c->alg)) : JOT_ALG_UNSET;
-    if (alg == JOT_ALG_UNSET) {
+    if (!c->alg || jot_alg_from_name(c->alg, strlen(c->alg)) == JOT_ALG_UNSET) {
         seterr(err, errlen, "alg: unknown algorithm `%s`", c->alg ? c->alg : "");
-        goto out;
+        return -1;
     }
-    if (!c->audience || !c->client_id) {
-        seterr(err, errlen, "audience and client-id must not be empty");
-        goto out;
+    const char *why = NULL;
+    if (!c->audience || !c->client_id)
+        why = "audience and client-id must not be empty";
+    else if (c->introspect_secret && (strlen(c->introspect_secret) < 16 || strlen(c->introspect_secret) > 256))
+        why = "introspect-secret: 16 to 256 bytes";
+    else if (!c->introspect_client_id || strchr(c->introspect_client_id, ':'))
+        why = "introspect-client-id: not empty, and without `:` (RFC 7617 2)";
+    else if (!c->default_role || !valid_token_chars(c->default_role, "._-", 64))
+        why = "default-role: 1 to 64 of A-Z a-z 0-9 . _ -";
+    else if (!list_ok(c->verify_claims, claim_name_ok))
+        why = "verify-claims: a comma-separated list of claim names";
+    else if (!list_ok(c->trusted_proxies, jotd_ip_valid))
+        why = "trusted-proxies: a comma-separated list of IP addresses";
+    else if (c->argon2_memory < 8 * c->argon2_parallelism)
+        why = "argon2-memory must be at least 8 KiB per lane";
+    if (why) {
+        seterr(err, errlen, "%s", why);
+        return -1;
     }
-    if (c->introspect_secret && (strlen(c->introspect_secret) < 16 || strlen(c->introspect_secret) > 256)) {
-        seterr(err, errlen, "introspect-secret: 16 to 256 bytes");
-        goto out;
-    }
-    if (!c->introspect_client_id || strchr(c->introspect_client_id, ':')) {
-        seterr(err, errlen, "introspect-client-id: not empty, and without `:` (RFC 7617 2)");
-        goto out;
-    }
-    if (!c->default_role || !valid_token_chars(c->default_role, "._-", 64)) {
-        seterr(err, errlen, "default-role: 1 to 64 of A-Z a-z 0-9 . _ -");
-        goto out;
-    }
-    if (c->verify_claims) {
-        char *copy = jotd_xstrdup(c->verify_claims);
-        int ok = 1;
-        for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-            if (!valid_token_chars(trim(t), "_", 64))
-                ok = 0;
-        free(copy);
-        if (!ok) {
-            seterr(err, errlen, "verify-claims: a comma-separated list of claim names");
-            goto out;
-        }
-    }
-    if (c->trusted_proxies) {
-        char *copy = jotd_xstrdup(c->trusted_proxies);
-        int ok = 1;
-        for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-            if (!jotd_ip_valid(trim(t)))
-                ok = 0;
-        free(copy);
-        if (!ok) {
-            seterr(err, errlen, "trusted-proxies: a comma-separated list of IP addresses");
-            goto out;
-        }
-    }
+    return 0;
+}
+
+/* The defaults that depend on other settings or on the machine. */
+static void derive(jotd_config *c)
+{
     /* 0 means one per core: the HTTP threads never wait on a disk or a
      * hash, so more of them than cores only adds switching; the hash
      * workers are CPU-bound by design. */
@@ -453,10 +435,6 @@ int jotd_config_resolve(const jotd_config_args *a, jotd_config *c, char *err, si
         c->threads = (unsigned)cores;
     if (c->hash_workers == 0)
         c->hash_workers = (unsigned)cores;
-    if (c->argon2_memory < 8 * c->argon2_parallelism) {
-        seterr(err, errlen, "argon2-memory must be at least 8 KiB per lane");
-        goto out;
-    }
     if (!c->issuer) {
         jotd_buf b;
         jotd_buf_init(&b);
@@ -475,6 +453,43 @@ int jotd_config_resolve(const jotd_config_args *a, jotd_config *c, char *err, si
         jotd_buf_adds(&b, "jotd.master.key");
         c->master_key_file = jotd_buf_take(&b);
     }
+}
+
+int jotd_config_resolve(const jotd_config_args *a, jotd_config *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    char *file_values[JOTD_MAX_SETTINGS] = {0};
+    int rc = -1;
+    const char *cfgfile = a->config_file;
+    if (!cfgfile) {
+        const char *e = getenv("JOTD_CONFIG");
+        if (e && *e)
+            cfgfile = e;
+    }
+    if (cfgfile && read_file(cfgfile, file_values, err, errlen) != 0)
+        goto out;
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting *s = &settings[i];
+        const char *v = a->values[i];
+        const char *from = "option";
+        if (!v) {
+            v = env_value(s->name);
+            from = "environment";
+        }
+        if (!v) {
+            v = file_values[i];
+            from = "config file";
+        }
+        if (!v) {
+            v = s->def;
+            from = "default";
+        }
+        if (set_value(s, v, from, c, err, errlen) != 0)
+            goto out;
+    }
+    if (check_settings(c, err, errlen) != 0)
+        goto out;
+    derive(c);
     rc = 0;
 out:
     for (size_t i = 0; i < NSETTINGS; i++)

@@ -206,10 +206,156 @@ static const char *const access_required[] = {"sub", "jti", "exp", "iat", "sid"}
 static const char *const api_required[] = {"sub", "jti", "exp", "iat"};
 static const char *const refresh_required[] = {"sub", "jti", "exp", "sid"};
 
+/* What a snapshot is built from, as the keys are added one by one. */
+typedef struct builder {
+    const jotd_keyring_params *p;
+    jotd_keysnap *s;
+    jotd_buf jwks;
+    unsigned access_algs, refresh_algs;
+} builder;
+
+/* Add one key: published (the JWKS, the access and API verifiers) and/or
+ * for refresh tokens (its derived MAC key and, for older tokens, the key
+ * itself); the current one signs. 0, or -1 with err. */
+static int add_key(builder *b, const jotd_key_row *row, int is_current, int publish, int for_refresh, char *err,
+                   size_t errlen)
+{
+    jotd_keysnap *s = b->s;
+    jot_key *priv = NULL;
+    if (unseal_key(b->p, row, &priv, err, errlen) != 0)
+        return -1;
+    char *pub_jwk = NULL;
+    jot_key *vk = verify_half(priv, &pub_jwk);
+    if (!vk) {
+        snprintf(err, errlen, "signing key %s: cannot derive its public key", row->kid);
+        jot_key_free(priv);
+        return -1;
+    }
+    unsigned algs = JOT_ALG_BIT(jot_key_alg(priv));
+    int ok = 1;
+    if (publish) {
+        ok = jot_keyset_add(s->published_keys, vk) == JOT_OK;
+        b->access_algs |= algs;
+        if (pub_jwk)
+            jwks_add(&b->jwks, pub_jwk);
+        s->npublished++;
+    }
+    if (for_refresh) {
+        jot_key *rk = refresh_key(b->p->master, row->kid);
+        ok = ok && rk && jot_keyset_add(s->refresh_keys, rk) == JOT_OK &&
+             jot_keyset_add(s->refresh_keys, vk) == JOT_OK;
+        b->refresh_algs |= algs | JOT_ALG_BIT(JOT_HS256);
+        if (ok && is_current) {
+            s->refresh_signer = rk;
+            snprintf(s->refresh_kid, sizeof s->refresh_kid, "%s", jot_key_kid(rk));
+            rk = NULL;
+        }
+        jot_key_free(rk);
+    }
+    jot_key_free(vk);
+    jot_free(pub_jwk);
+    if (is_current) {
+        s->signer = priv;
+        s->alg = jot_key_alg(priv);
+        snprintf(s->kid, sizeof s->kid, "%s", row->kid);
+    } else {
+        jot_key_free(priv);
+    }
+    if (!ok)
+        snprintf(err, errlen, "out of memory building the key set");
+    return ok ? 0 : -1;
+}
+
+/* Add every key that is still of use at now, the current one first in the
+ * JWKS, then the next ones, then the retired ones; note in valid_until when
+ * the timeline next changes. 0, or -1 with err. */
+static int add_keys(builder *b, const jotd_key_row *rows, size_t n, const timeline *t, int64_t now, char *err,
+                    size_t errlen)
+{
+    const jotd_config *cfg = b->p->cfg;
+    jotd_keysnap *s = b->s;
+    size_t order_n = 0;
+    size_t *order = jotd_xcalloc(n, sizeof *order);
+    order[order_n++] = (size_t)t->current;
+    for (size_t i = (size_t)t->current + 1; i < n; i++)
+        order[order_n++] = i;
+    for (ssize_t i = t->current - 1; i >= 0; i--)
+        order[order_n++] = (size_t)i;
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < order_n; k++) {
+        size_t i = order[k];
+        const jotd_key_row *row = &rows[i];
+        int is_current = (ssize_t)i == t->current;
+        int is_next = (ssize_t)i > t->current;
+        int publish = is_current || is_next;
+        int for_refresh = publish;
+        if (!is_current && !is_next) {
+            int64_t pe = publish_end(cfg, row, t->retired_at[i]);
+            int64_t re = refresh_end(cfg, t->retired_at[i]);
+            publish = now < pe;
+            for_refresh = now < re;
+            if (publish && pe < s->valid_until)
+                s->valid_until = pe;
+            if (for_refresh && re < s->valid_until)
+                s->valid_until = re;
+        }
+        if (is_next && row->activate_at < s->valid_until)
+            s->valid_until = row->activate_at;
+        if (publish || for_refresh)
+            rc = add_key(b, row, is_current, publish, for_refresh, err, errlen);
+    }
+    free(order);
+    return rc;
+}
+
+/* The three verifiers of a snapshot: access tokens, refresh tokens, API
+ * tokens. */
+static jot_status make_verifiers(const builder *b)
+{
+    const jotd_config *cfg = b->p->cfg;
+    jotd_keysnap *s = b->s;
+    jot_verify_policy ap;
+    jot_verify_policy_init(&ap);
+    ap.keys = s->published_keys;
+    ap.algs = b->access_algs;
+    ap.issuer = cfg->issuer;
+    ap.audience = cfg->audience;
+    ap.typ = "at+jwt";
+    ap.required = access_required;
+    ap.required_count = sizeof access_required / sizeof access_required[0];
+    ap.max_size = 8192;
+    ap.check = b->p->check;
+    ap.check_ctx = b->p->check_ctx;
+    jot_status st = jot_verifier_new(&ap, &s->access);
+    if (st != JOT_OK)
+        return st;
+    jot_verify_policy rp;
+    jot_verify_policy_init(&rp);
+    rp.keys = s->refresh_keys;
+    rp.algs = b->refresh_algs;
+    rp.issuer = cfg->issuer;
+    rp.audience = cfg->issuer;
+    rp.typ = "refresh+jwt";
+    rp.required = refresh_required;
+    rp.required_count = sizeof refresh_required / sizeof refresh_required[0];
+    rp.max_size = 8192;
+    st = jot_verifier_new(&rp, &s->refresh);
+    if (st != JOT_OK)
+        return st;
+    /* API tokens: signed like access tokens (so that resource servers can
+     * verify them with the JWKS too), told apart by their typ (RFC 8725
+     * 3.11) and refused once revoked (by jti). */
+    ap.typ = "api+jwt";
+    ap.required = api_required;
+    ap.required_count = sizeof api_required / sizeof api_required[0];
+    ap.check = b->p->api_check;
+    ap.check_ctx = b->p->api_check_ctx;
+    return jot_verifier_new(&ap, &s->api);
+}
+
 static jotd_keysnap *build(const jotd_keyring_params *p, const jotd_key_row *rows, size_t n, int64_t now,
                            char *err, size_t errlen)
 {
-    const jotd_config *cfg = p->cfg;
     if (n == 0) {
         snprintf(err, errlen, "the store holds no signing key");
         return NULL;
@@ -222,152 +368,37 @@ static jotd_keysnap *build(const jotd_keyring_params *p, const jotd_key_row *row
         jotd_log("warn", "no signing key is active yet; using the earliest", "kid", rows[0].kid, NULL);
         t.current = 0;
     }
-    jotd_keysnap *s = jotd_xcalloc(1, sizeof *s);
+    builder b = {p, jotd_xcalloc(1, sizeof *b.s), {0}, 0, 0};
+    jotd_keysnap *s = b.s;
     atomic_init(&s->refs, 1);
     s->fingerprint = fingerprint(rows, n, now);
     s->valid_until = INT64_MAX;
-    jotd_buf jwks;
-    jotd_buf_init(&jwks);
-    jotd_buf_adds(&jwks, "{\"keys\":[");
-    unsigned access_algs = 0, refresh_algs = 0;
+    jotd_buf_init(&b.jwks);
+    jotd_buf_adds(&b.jwks, "{\"keys\":[");
     int ok = jot_keyset_new(&s->published_keys) == JOT_OK && jot_keyset_new(&s->refresh_keys) == JOT_OK;
-
-    /* The current key first in the JWKS, then the next ones, then the
-     * retired ones. */
-    size_t order_n = 0;
-    size_t *order = jotd_xcalloc(n, sizeof *order);
-    order[order_n++] = (size_t)t.current;
-    for (size_t i = (size_t)t.current + 1; i < n; i++)
-        order[order_n++] = i;
-    for (ssize_t i = t.current - 1; i >= 0; i--)
-        order[order_n++] = (size_t)i;
-
-    for (size_t k = 0; ok && k < order_n; k++) {
-        size_t i = order[k];
-        const jotd_key_row *row = &rows[i];
-        int is_current = (ssize_t)i == t.current;
-        int is_next = (ssize_t)i > t.current;
-        int publish = is_current || is_next;
-        int for_refresh = publish;
-        if (!is_current && !is_next) {
-            int64_t pe = publish_end(cfg, row, t.retired_at[i]);
-            int64_t re = refresh_end(cfg, t.retired_at[i]);
-            publish = now < pe;
-            for_refresh = now < re;
-            if (publish && pe < s->valid_until)
-                s->valid_until = pe;
-            if (for_refresh && re < s->valid_until)
-                s->valid_until = re;
-        }
-        if (is_next && row->activate_at < s->valid_until)
-            s->valid_until = row->activate_at;
-        if (!publish && !for_refresh)
-            continue;
-        jot_key *priv = NULL;
-        if (unseal_key(p, row, &priv, err, errlen) != 0) {
-            ok = 0;
-            break;
-        }
-        char *pub_jwk = NULL;
-        jot_key *vk = verify_half(priv, &pub_jwk);
-        if (!vk) {
-            snprintf(err, errlen, "signing key %s: cannot derive its public key", row->kid);
-            jot_key_free(priv);
-            ok = 0;
-            break;
-        }
-        unsigned algs = JOT_ALG_BIT(jot_key_alg(priv));
-        if (publish) {
-            ok = ok && jot_keyset_add(s->published_keys, vk) == JOT_OK;
-            access_algs |= algs;
-            if (pub_jwk)
-                jwks_add(&jwks, pub_jwk);
-            s->npublished++;
-        }
-        if (for_refresh) {
-            jot_key *rk = refresh_key(p->master, row->kid);
-            ok = ok && rk && jot_keyset_add(s->refresh_keys, rk) == JOT_OK &&
-                 jot_keyset_add(s->refresh_keys, vk) == JOT_OK;
-            refresh_algs |= algs | JOT_ALG_BIT(JOT_HS256);
-            if (ok && is_current) {
-                s->refresh_signer = rk;
-                snprintf(s->refresh_kid, sizeof s->refresh_kid, "%s", jot_key_kid(rk));
-                rk = NULL;
-            }
-            jot_key_free(rk);
-        }
-        jot_key_free(vk);
-        jot_free(pub_jwk);
-        if (is_current) {
-            s->signer = priv;
-            s->alg = jot_key_alg(priv);
-            snprintf(s->kid, sizeof s->kid, "%s", row->kid);
-        } else {
-            jot_key_free(priv);
-        }
-        if (!ok)
-            snprintf(err, errlen, "out of memory building the key set");
-    }
-    free(order);
+    if (!ok)
+        snprintf(err, errlen, "out of memory building the key set");
+    ok = ok && add_keys(&b, rows, n, &t, now, err, errlen) == 0;
     free(t.retired_at);
-    jotd_buf_adds(&jwks, "]}");
-
-    if (ok) {
-        jot_verify_policy ap;
-        jot_verify_policy_init(&ap);
-        ap.keys = s->published_keys;
-        ap.algs = access_algs;
-        ap.issuer = cfg->issuer;
-        ap.audience = cfg->audience;
-        ap.typ = "at+jwt";
-        ap.required = access_required;
-        ap.required_count = sizeof access_required / sizeof access_required[0];
-        ap.max_size = 8192;
-        ap.check = p->check;
-        ap.check_ctx = p->check_ctx;
-        jot_status st = jot_verifier_new(&ap, &s->access);
-        if (st == JOT_OK) {
-            jot_verify_policy rp;
-            jot_verify_policy_init(&rp);
-            rp.keys = s->refresh_keys;
-            rp.algs = refresh_algs;
-            rp.issuer = cfg->issuer;
-            rp.audience = cfg->issuer;
-            rp.typ = "refresh+jwt";
-            rp.required = refresh_required;
-            rp.required_count = sizeof refresh_required / sizeof refresh_required[0];
-            rp.max_size = 8192;
-            st = jot_verifier_new(&rp, &s->refresh);
-        }
-        if (st == JOT_OK) {
-            /* API tokens: signed like access tokens (so that resource
-             * servers can verify them with the JWKS too), told apart by
-             * their typ (RFC 8725 3.11) and refused once revoked (by jti). */
-            ap.typ = "api+jwt";
-            ap.required = api_required;
-            ap.required_count = sizeof api_required / sizeof api_required[0];
-            ap.check = p->api_check;
-            ap.check_ctx = p->api_check_ctx;
-            st = jot_verifier_new(&ap, &s->api);
-        }
-        if (st != JOT_OK) {
-            snprintf(err, errlen, "cannot build the verifiers: %s", jot_strerror(st));
-            ok = 0;
-        }
+    jotd_buf_adds(&b.jwks, "]}");
+    jot_status st = ok ? make_verifiers(&b) : JOT_OK;
+    if (st != JOT_OK) {
+        snprintf(err, errlen, "cannot build the verifiers: %s", jot_strerror(st));
+        ok = 0;
     }
     if (!ok || !s->signer || !s->refresh_signer) {
         if (ok)
             snprintf(err, errlen, "no signing key");
-        jotd_buf_release(&jwks);
+        jotd_buf_release(&b.jwks);
         snap_free(s);
         return NULL;
     }
-    s->jwks_len = jwks.len;
-    s->jwks = jotd_buf_take(&jwks);
-    if (cfg->verify_cache) {
+    s->jwks_len = b.jwks.len;
+    s->jwks = jotd_buf_take(&b.jwks);
+    if (p->cfg->verify_cache) {
         uint64_t seed;
         jotd_random(&seed, sizeof seed);
-        s->vcache = jotd_vcache_new(cfg->verify_cache, seed);
+        s->vcache = jotd_vcache_new(p->cfg->verify_cache, seed);
     }
     return s;
 }

@@ -9,31 +9,19 @@
 
 #include "endpoints/endpoints.h"
 
-static void parse_verify_claims(jotd_app *a)
+/* A list setting (checked by config.c) as an array of its items, but
+ * skip. */
+static void split_list(const char *list, const char *skip, char ***items, size_t *n)
 {
-    if (!a->cfg->verify_claims)
+    if (!list)
         return;
-    char *copy = jotd_xstrdup(a->cfg->verify_claims);
-    char *save = NULL;
-    for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
-        if (strcmp(t, "sub") == 0)
-            continue; /* X-Jot-Sub is always there. */
-        a->verify_claims = jotd_xrealloc(a->verify_claims, (a->nverify_claims + 1) * sizeof *a->verify_claims);
-        a->verify_claims[a->nverify_claims++] = jotd_xstrdup(t);
-    }
-    free(copy);
-}
-
-/* The trusted-proxies setting (checked by config.c) as a list. */
-static void parse_proxies(jotd_app *a)
-{
-    if (!a->cfg->trusted_proxies)
-        return;
-    char *copy = jotd_xstrdup(a->cfg->trusted_proxies);
+    char *copy = jotd_xstrdup(list);
     char *save = NULL;
     for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
-        a->proxies = jotd_xrealloc(a->proxies, (a->nproxies + 1) * sizeof *a->proxies);
-        a->proxies[a->nproxies++] = jotd_xstrdup(t);
+        if (skip && strcmp(t, skip) == 0)
+            continue;
+        *items = jotd_xrealloc(*items, (*n + 1) * sizeof **items);
+        (*items)[(*n)++] = jotd_xstrdup(t);
     }
     free(copy);
 }
@@ -101,8 +89,9 @@ int jotd_app_new(const jotd_config *cfg, jotd_store *store, jotd_app **out, char
     };
     a->throttle = jotd_throttle_new(&tp);
     a->pool = jotd_pool_new(cfg->hash_workers, cfg->hash_queue);
-    parse_verify_claims(a);
-    parse_proxies(a);
+    /* X-Jot-Sub is always there. */
+    split_list(cfg->verify_claims, "sub", &a->verify_claims, &a->nverify_claims);
+    split_list(cfg->trusted_proxies, NULL, &a->proxies, &a->nproxies);
     const char *names[JOTD_METRIC_ROUTES + 1];
     size_t n = 0;
     for (; n < jotd_nroutes && n < JOTD_METRIC_ROUTES; n++)

@@ -150,19 +150,24 @@ void jotd_log_raw(const char *json, size_t len)
         free(line);
 }
 
-void jotd_log(const char *level, const char *msg, ...)
+void jotd_log_head(jotd_buf *b, const char *level, const char *msg)
 {
     char ts[40];
     jotd_timestamp(ts, sizeof ts);
+    jotd_buf_adds(b, "{\"ts\":");
+    jotd_buf_json_str(b, ts);
+    jotd_buf_adds(b, ",\"level\":");
+    jotd_buf_json_str(b, level);
+    jotd_buf_adds(b, ",\"msg\":");
+    jotd_buf_json_str(b, msg);
+}
+
+void jotd_log(const char *level, const char *msg, ...)
+{
     char stack[512];
     jotd_buf b;
     jotd_buf_init_stack(&b, stack, sizeof stack);
-    jotd_buf_adds(&b, "{\"ts\":");
-    jotd_buf_json_str(&b, ts);
-    jotd_buf_adds(&b, ",\"level\":");
-    jotd_buf_json_str(&b, level);
-    jotd_buf_adds(&b, ",\"msg\":");
-    jotd_buf_json_str(&b, msg);
+    jotd_log_head(&b, level, msg);
     va_list ap;
     va_start(ap, msg);
     for (;;) {

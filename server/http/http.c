@@ -833,14 +833,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 static void log_request(const jotd_req *r, enum MHD_RequestTerminationCode toe)
 {
-    char ts[40];
-    jotd_timestamp(ts, sizeof ts);
     char stack[512];
     jotd_buf b;
     jotd_buf_init_stack(&b, stack, sizeof stack);
-    jotd_buf_adds(&b, "{\"ts\":");
-    jotd_buf_json_str(&b, ts);
-    jotd_buf_adds(&b, ",\"level\":\"info\",\"msg\":\"request\",\"method\":");
+    jotd_log_head(&b, "info", "request");
+    jotd_buf_adds(&b, ",\"method\":");
     jotd_buf_json_str(&b, r->method);
     jotd_buf_adds(&b, ",\"path\":");
     /* Only the path: libmicrohttpd hands over the URL without its query

@@ -93,24 +93,24 @@ jotd_store_rc jotd_revoke_family(jotd_revocations *rv, const char *sid, const ch
     return rc;
 }
 
+/* Refuse a token whose claim name is in set. */
+static jot_status check_in(jotd_revoked *set, const jot_claims *claims, const char *name)
+{
+    const char *id;
+    size_t len;
+    if (jot_claims_string(claims, name, &id, &len) != JOT_OK)
+        return JOT_E_MISSING_CLAIM;
+    return jotd_revoked_has(set, id, len) ? JOT_E_REVOKED : JOT_OK;
+}
+
 jot_status jotd_check_revoked(const jot_claims *claims, void *ctx)
 {
-    jotd_revocations *rv = ctx;
-    const char *sid;
-    size_t len;
-    if (jot_claims_string(claims, "sid", &sid, &len) != JOT_OK)
-        return JOT_E_MISSING_CLAIM;
-    return jotd_revoked_has(rv->families, sid, len) ? JOT_E_REVOKED : JOT_OK;
+    return check_in(((jotd_revocations *)ctx)->families, claims, "sid");
 }
 
 jot_status jotd_check_api_revoked(const jot_claims *claims, void *ctx)
 {
-    jotd_revocations *rv = ctx;
-    const char *jti;
-    size_t len;
-    if (jot_claims_string(claims, "jti", &jti, &len) != JOT_OK)
-        return JOT_E_MISSING_CLAIM;
-    return jotd_revoked_has(rv->api, jti, len) ? JOT_E_REVOKED : JOT_OK;
+    return check_in(((jotd_revocations *)ctx)->api, claims, "jti");
 }
 
 jotd_store_rc jotd_revoke_api_token(jotd_revocations *rv, const char *user_id, const char *jti, int64_t now)

@@ -9,32 +9,28 @@
 #include "services/passwords.h"
 #include "services/seal.h"
 
-int jotd_valid_username(const char *s)
+/* 1..64 of A-Z a-z 0-9 and the characters of extra. */
+static int valid_name(const char *s, const char *extra)
 {
     size_t n = strlen(s);
     if (n < 1 || n > 64)
         return 0;
     for (; *s; s++) {
         char c = *s;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-              c == '_' || c == '@' || c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr(extra, c)))
             return 0;
     }
     return 1;
 }
 
+int jotd_valid_username(const char *s)
+{
+    return valid_name(s, "._@-");
+}
+
 int jotd_valid_role(const char *s)
 {
-    size_t n = strlen(s);
-    if (n < 1 || n > 64)
-        return 0;
-    for (; *s; s++) {
-        char c = *s;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-              c == '_' || c == '-'))
-            return 0;
-    }
-    return 1;
+    return valid_name(s, "._-");
 }
 
 int jotd_user_add(const jotd_config *cfg, jotd_store *store, const char *username, const char *role,

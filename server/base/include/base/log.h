@@ -11,6 +11,10 @@
  * ended by NULL; values are written as JSON strings. Lines from several
  * threads never interleave. Never pass a secret. */
 void jotd_log(const char *level, const char *msg, ...);
+/* Start a log line in b: {"ts":...,"level":...,"msg":... (the caller
+ * adds members, the closing brace, and writes it with jotd_log_raw). */
+struct jotd_buf;
+void jotd_log_head(struct jotd_buf *b, const char *level, const char *msg);
 /* Write an already formatted JSON object (without newline) as one line. */
 void jotd_log_raw(const char *json, size_t len);
 /* From jotd_log_start on, lines go through a writer thread in batches (a

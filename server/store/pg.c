@@ -1,6 +1,8 @@
 /*
- * server/store/pg.c - the store on PostgreSQL, through libpq. See store.h
- * (what each function does) and pg.h.
+ * server/store/pg.c - the store on PostgreSQL, through libpq: the backend
+ * jotd_store_pg (backend.h; each operation does what store.h says of it),
+ * for a location postgresql://... or postgres://... (a libpq connection
+ * URI).
  *
  * A pool of connections (POOL_SIZE), opened as they are first needed, each
  * with its own prepared statements (prepared on first use on that
@@ -25,11 +27,14 @@
  * binary format (bigint as 8 bytes big-endian, text as its bytes), which
  * spares the decoding of bytea's hex text.
  *
+ * Every statement goes through run() (on the connection the caller holds,
+ * inside a transaction or not) or run1() (a call of its own); the
+ * transactions (session_create, refresh_exchange, family_revoke) are
+ * written out, BEGIN to COMMIT.
+ *
  * The location is a libpq connection URI and may hold a password: it is
  * never logged, and error messages are libpq's, which do not repeat it.
  */
-#include "pg.h"
-
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -41,6 +46,7 @@
 
 #include <libpq-fe.h>
 
+#include "backend.h"
 #include "pg_schema.h"
 #include "base/mem.h"
 #include "base/clock.h"
@@ -174,7 +180,7 @@ typedef struct pgconn {
     unsigned char prepared[P_COUNT];
 } pgconn;
 
-struct jotd_pg {
+typedef struct jotd_pg {
     char *uri; /* may hold a password: never logged */
     pthread_mutex_t lock;
     pthread_cond_t freed;
@@ -186,7 +192,7 @@ struct jotd_pg {
     atomic_int watch_stop;
     void (*watch_fn)(void *ctx);
     void *watch_ctx;
-};
+} jotd_pg;
 
 /* ---- Errors ------------------------------------------------------------ */
 
@@ -359,41 +365,15 @@ static void release(jotd_pg *s, pgconn *c)
 
 #define MAX_PARAMS 12
 
-typedef struct params {
-    int n;
-    const char *v[MAX_PARAMS];
-    int len[MAX_PARAMS];
-    int fmt[MAX_PARAMS];
-    char num[MAX_PARAMS][24];
-} params;
-
-static void p_text(params *p, const char *s)
-{
-    p->v[p->n] = s;
-    p->len[p->n] = 0;
-    p->fmt[p->n] = 0;
-    p->n++;
-}
-
-static void p_int(params *p, int64_t x)
-{
-    snprintf(p->num[p->n], sizeof p->num[p->n], "%lld", (long long)x);
-    p_text(p, p->num[p->n]);
-}
-
-/* Binary: bytea; NULL when b is NULL. */
-static void p_bytes(params *p, const void *b, size_t n)
-{
-    p->v[p->n] = b;
-    p->len[p->n] = (int)n;
-    p->fmt[p->n] = 1;
-    p->n++;
-}
-
 /* Run a prepared statement (preparing it on this connection the first
- * time); the result, or NULL when it could not even be sent. */
-static PGresult *exec(pgconn *c, enum stmt_id id, const params *p)
+ * time); the result, or NULL when it could not even be sent. Integers go
+ * as decimal text, bytes in binary. */
+static PGresult *exec(pgconn *c, enum stmt_id id, const jotd_store_arg *args, size_t nargs)
 {
+    if (nargs > MAX_PARAMS) {
+        log_msg("exec", "too many parameters");
+        return NULL;
+    }
     char name[16];
     snprintf(name, sizeof name, "jotd_%d", (int)id);
     if (!c->prepared[id]) {
@@ -406,7 +386,22 @@ static PGresult *exec(pgconn *c, enum stmt_id id, const params *p)
             return NULL;
         c->prepared[id] = 1;
     }
-    return PQexecPrepared(c->pg, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL, p ? p->fmt : NULL, 1);
+    const char *v[MAX_PARAMS];
+    int len[MAX_PARAMS], fmt[MAX_PARAMS];
+    char num[MAX_PARAMS][24];
+    for (size_t i = 0; i < nargs; i++) {
+        v[i] = args[i].p;
+        len[i] = 0;
+        fmt[i] = 0;
+        if (args[i].type == JOTD_ARG_INT) {
+            snprintf(num[i], sizeof num[i], "%lld", (long long)args[i].i);
+            v[i] = num[i];
+        } else if (args[i].type == JOTD_ARG_BYTES) {
+            len[i] = (int)args[i].len;
+            fmt[i] = 1;
+        }
+    }
+    return PQexecPrepared(c->pg, name, (int)nargs, nargs ? v : NULL, nargs ? len : NULL, nargs ? fmt : NULL, 1);
 }
 
 static int cmd_ok(const PGresult *r)
@@ -482,7 +477,7 @@ static int64_t col_int(const PGresult *r, int row, int col)
 
 /* A byte string copied to the heap (never NULL); the result's own copy is
  * wiped, for it may be a secret. */
-static uint8_t *col_bytes(PGresult *r, int row, int col, size_t *n)
+static uint8_t *col_bytes(const PGresult *r, int row, int col, size_t *n)
 {
     size_t len = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
     uint8_t *b = jotd_xmalloc(len ? len : 1);
@@ -493,23 +488,99 @@ static uint8_t *col_bytes(PGresult *r, int row, int col, size_t *n)
     return b;
 }
 
+/* Reads row i of a statement's result into ctx. */
+typedef void (*row_fn)(const PGresult *r, int i, void *ctx);
+
+/* What came of a statement, read as want says; a failure is logged as
+ * what. For a statement without rows, ctx (unless NULL) is a long that
+ * receives the number of rows it changed. */
+static jotd_store_rc outcome(pgconn *c, const PGresult *r, row_fn row, void *ctx, jotd_store_want want,
+                             const char *what)
+{
+    if (rows_ok(r))
+        return want == W_ONE && PQntuples(r) == 0 ? JOTD_STORE_NOT_FOUND : JOTD_STORE_OK;
+    if (cmd_ok(r)) {
+        long n = changed(r);
+        if (!row && ctx)
+            *(long *)ctx = n;
+        return want == W_CHANGE && n == 0 ? JOTD_STORE_NOT_FOUND : JOTD_STORE_OK;
+    }
+    if (want == W_INSERT && is_unique_violation(r))
+        return JOTD_STORE_EXISTS;
+    log_result(r, c, what);
+    return JOTD_STORE_ERROR;
+}
+
+/* Each row of r to row(r, i, ctx) (only the first with W_ONE). */
+static void read_rows(const PGresult *r, row_fn row, void *ctx, jotd_store_want want)
+{
+    int n = row && rows_ok(r) ? PQntuples(r) : 0;
+    for (int i = 0; i < n && (i == 0 || want != W_ONE); i++)
+        row(r, i, ctx);
+}
+
+/* Run statement id with args on c, which the caller holds (inside a
+ * transaction or not), and read its outcome as want says: each row it
+ * returns goes to row(r, i, ctx) (only the first with W_ONE); for a
+ * statement without rows, ctx (unless NULL) is a long that receives the
+ * number of rows it changed. A failure is logged as what. */
+static jotd_store_rc run(pgconn *c, enum stmt_id id, const jotd_store_arg *args, size_t nargs, row_fn row, void *ctx,
+                         jotd_store_want want, const char *what)
+{
+    PGresult *r = exec(c, id, args, nargs);
+    jotd_store_rc ret = outcome(c, r, row, ctx, want, what);
+    if (ret == JOTD_STORE_OK)
+        read_rows(r, row, ctx, want);
+    PQclear(r);
+    return ret;
+}
+
+/* run() as a call of its own: a connection is taken, and handed back
+ * before the rows are read. */
+static jotd_store_rc run1(jotd_pg *s, enum stmt_id id, const jotd_store_arg *args, size_t nargs, row_fn row,
+                          void *ctx, jotd_store_want want, const char *what)
+{
+    pgconn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    PGresult *r = exec(c, id, args, nargs);
+    jotd_store_rc ret = outcome(c, r, row, ctx, want, what);
+    release(s, c);
+    if (ret == JOTD_STORE_OK)
+        read_rows(r, row, ctx, want);
+    PQclear(r);
+    return ret;
+}
+
+static void int_row(const PGresult *r, int i, void *out)
+{
+    *(int64_t *)out = col_int(r, i, 0);
+}
+
+/* The rows of a listing, each read by fill into a new element of rows. */
+typedef struct listing {
+    jotd_rows rows;
+    row_fn fill;
+} listing;
+
+static void listing_row(const PGresult *r, int i, void *ctx)
+{
+    listing *l = ctx;
+    l->fill(r, i, jotd_rows_add(&l->rows));
+}
+
 /* ---- Opening and migrating -------------------------------------------- */
 
-int jotd_pg_is_location(const char *location)
+static int jotd_pg_accepts(const char *location)
 {
     return strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0;
 }
 
 static int read_version(pgconn *c)
 {
-    PGresult *r = exec(c, P_SCHEMA_VERSION, NULL);
-    int v = -1;
-    if (rows_ok(r) && PQntuples(r) == 1)
-        v = (int)col_int(r, 0, 0);
-    else if (!rows_ok(r))
-        log_result(r, c, "schema_version");
-    PQclear(r);
-    return v;
+    int64_t v = -1;
+    run(c, P_SCHEMA_VERSION, NO_ARGS, int_row, &v, W_ONE, "schema_version");
+    return (int)v;
 }
 
 static int migrate_fail(pgconn *c, PGresult *r, char *err, size_t errlen, const char *what)
@@ -559,7 +630,10 @@ static int migrate(pgconn *c, char *err, size_t errlen)
     return 0;
 }
 
-jotd_store_rc jotd_pg_open(const char *location, jotd_pg **out, char *err, size_t errlen)
+static void jotd_pg_close(void *h);
+static void jotd_pg_watch_revocations(void *h, void (*fn)(void *ctx), void *ctx);
+
+static jotd_store_rc jotd_pg_open(const char *location, void **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (!PQisthreadsafe()) {
@@ -596,14 +670,9 @@ jotd_store_rc jotd_pg_open(const char *location, jotd_pg **out, char *err, size_
     return JOTD_STORE_OK;
 }
 
-void jotd_pg_background(jotd_pg *s)
+static void jotd_pg_close(void *h)
 {
-    /* The server checkpoints on its own: nothing to move aside. */
-    (void)s;
-}
-
-void jotd_pg_close(jotd_pg *s)
-{
+    jotd_pg *s = h;
     if (!s)
         return;
     jotd_pg_watch_revocations(s, NULL, NULL);
@@ -615,8 +684,9 @@ void jotd_pg_close(jotd_pg *s)
     free(s);
 }
 
-int jotd_pg_schema_version(jotd_pg *s)
+static int jotd_pg_schema_version(void *h)
 {
+    jotd_pg *s = h;
     pgconn *c = acquire(s);
     if (!c)
         return -1;
@@ -625,204 +695,105 @@ int jotd_pg_schema_version(jotd_pg *s)
     return v;
 }
 
-int jotd_pg_schema_latest(void)
+static jotd_store_rc jotd_pg_ping(void *h)
 {
-    return JOTD_PG_SCHEMA_LATEST;
-}
-
-jotd_store_rc jotd_pg_ping(jotd_pg *s)
-{
-    pgconn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    PGresult *r = exec(c, P_PING, NULL);
-    int ok = rows_ok(r) && PQntuples(r) == 1;
-    if (!ok)
-        log_result(r, c, "ping");
-    PQclear(r);
-    release(s, c);
-    return ok ? JOTD_STORE_OK : JOTD_STORE_ERROR;
-}
-
-/* A statement that returns no rows, in a call of its own: OK, NOT_FOUND
- * when it changed no row (if not_found_if_none), EXISTS on a unique
- * violation, or ERROR (logged). */
-static jotd_store_rc write_one(jotd_pg *s, enum stmt_id id, const params *p, int not_found_if_none,
-                               const char *what)
-{
-    pgconn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    PGresult *r = exec(c, id, p);
-    jotd_store_rc ret;
-    if (cmd_ok(r))
-        ret = (not_found_if_none && changed(r) == 0) ? JOTD_STORE_NOT_FOUND : JOTD_STORE_OK;
-    else if (is_unique_violation(r))
-        ret = JOTD_STORE_EXISTS;
-    else {
-        log_result(r, c, what);
-        ret = JOTD_STORE_ERROR;
-    }
-    PQclear(r);
-    release(s, c);
-    return ret;
+    return run1(h, P_PING, NO_ARGS, NULL, NULL, W_ONE, "ping") == JOTD_STORE_OK ? JOTD_STORE_OK : JOTD_STORE_ERROR;
 }
 
 /* ---- Users ------------------------------------------------------------ */
 
-jotd_store_rc jotd_pg_user_insert(jotd_pg *s, const jotd_user *u)
+static jotd_store_rc jotd_pg_user_insert(void *h, const jotd_user *u)
 {
-    params p = {0};
-    p_text(&p, u->id);
-    p_text(&p, u->username);
-    p_text(&p, u->password_hash);
-    p_text(&p, u->role);
-    p_int(&p, u->created_at);
-    return write_one(s, P_USER_INSERT, &p, 0, "user_insert");
+    return run1(h, P_USER_INSERT,
+                ARGS(arg_text(u->id), arg_text(u->username), arg_text(u->password_hash), arg_text(u->role),
+                     arg_int(u->created_at)),
+                NULL, NULL, W_INSERT, "user_insert");
 }
 
-static jotd_store_rc user_select(jotd_pg *s, enum stmt_id id, const char *key, jotd_user *out)
+static void user_row(const PGresult *r, int i, void *out)
+{
+    jotd_user *u = out;
+    col_copy(r, i, 0, u->id, sizeof u->id);
+    col_copy(r, i, 1, u->username, sizeof u->username);
+    col_copy(r, i, 2, u->role, sizeof u->role);
+    size_t n;
+    uint8_t *hash = col_bytes(r, i, 3, &n);
+    u->password_hash = jotd_xstrndup((const char *)hash, n);
+    jotd_wipe(hash, n);
+    free(hash);
+    u->created_at = col_int(r, i, 4);
+}
+
+static jotd_store_rc jotd_pg_user_find(void *h, const char *username, jotd_user *out)
 {
     memset(out, 0, sizeof *out);
-    pgconn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    params p = {0};
-    p_text(&p, key);
-    PGresult *r = exec(c, id, &p);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (rows_ok(r) && PQntuples(r) > 0) {
-        col_copy(r, 0, 0, out->id, sizeof out->id);
-        col_copy(r, 0, 1, out->username, sizeof out->username);
-        col_copy(r, 0, 2, out->role, sizeof out->role);
-        size_t n;
-        uint8_t *h = col_bytes(r, 0, 3, &n);
-        out->password_hash = jotd_xstrndup((const char *)h, n);
-        jotd_wipe(h, n);
-        free(h);
-        out->created_at = col_int(r, 0, 4);
-        ret = JOTD_STORE_OK;
-    } else if (rows_ok(r)) {
-        ret = JOTD_STORE_NOT_FOUND;
-    } else {
-        log_result(r, c, "user_select");
-    }
-    PQclear(r);
-    release(s, c);
-    return ret;
+    return run1(h, P_USER_FIND, ARGS(arg_text(username)), user_row, out, W_ONE, "user_select");
 }
 
-jotd_store_rc jotd_pg_user_find(jotd_pg *s, const char *username, jotd_user *out)
+static jotd_store_rc jotd_pg_user_get(void *h, const char *id, jotd_user *out)
 {
-    return user_select(s, P_USER_FIND, username, out);
+    memset(out, 0, sizeof *out);
+    return run1(h, P_USER_GET, ARGS(arg_text(id)), user_row, out, W_ONE, "user_select");
 }
 
-jotd_store_rc jotd_pg_user_get(jotd_pg *s, const char *id, jotd_user *out)
+static jotd_store_rc jotd_pg_user_set_hash(void *h, const char *id, const char *password_hash)
 {
-    return user_select(s, P_USER_GET, id, out);
-}
-
-jotd_store_rc jotd_pg_user_set_hash(jotd_pg *s, const char *id, const char *password_hash)
-{
-    params p = {0};
-    p_text(&p, id);
-    p_text(&p, password_hash);
-    return write_one(s, P_USER_SET_HASH, &p, 1, "user_set_hash");
+    return run1(h, P_USER_SET_HASH, ARGS(arg_text(id), arg_text(password_hash)), NULL, NULL, W_CHANGE,
+                "user_set_hash");
 }
 
 /* ---- Keys ------------------------------------------------------------- */
 
-jotd_store_rc jotd_pg_key_insert(jotd_pg *s, const jotd_key_row *k)
+static jotd_store_rc jotd_pg_key_insert(void *h, const jotd_key_row *k)
 {
-    params p = {0};
-    p_text(&p, k->kid);
-    p_text(&p, k->alg);
-    p_bytes(&p, k->sealed, k->sealed_len);
-    p_int(&p, k->created_at);
-    p_int(&p, k->activate_at);
-    return write_one(s, P_KEY_INSERT, &p, 0, "key_insert");
+    return run1(h, P_KEY_INSERT,
+                ARGS(arg_text(k->kid), arg_text(k->alg), arg_bytes(k->sealed, k->sealed_len), arg_int(k->created_at),
+                     arg_int(k->activate_at)),
+                NULL, NULL, W_INSERT, "key_insert");
 }
 
-jotd_store_rc jotd_pg_key_list(jotd_pg *s, jotd_key_row **out, size_t *n)
+static void key_row(const PGresult *r, int i, void *out)
 {
-    *out = NULL;
-    *n = 0;
-    pgconn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    PGresult *r = exec(c, P_KEY_LIST, NULL);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (rows_ok(r)) {
-        size_t count = (size_t)PQntuples(r);
-        jotd_key_row *rows = jotd_xcalloc(count ? count : 1, sizeof *rows);
-        for (size_t i = 0; i < count; i++) {
-            jotd_key_row *k = &rows[i];
-            col_copy(r, (int)i, 0, k->kid, sizeof k->kid);
-            col_copy(r, (int)i, 1, k->alg, sizeof k->alg);
-            k->sealed = col_bytes(r, (int)i, 2, &k->sealed_len);
-            k->created_at = col_int(r, (int)i, 3);
-            k->activate_at = col_int(r, (int)i, 4);
-            k->api_until = col_int(r, (int)i, 5);
-        }
-        *out = rows;
-        *n = count;
-        ret = JOTD_STORE_OK;
-    } else {
-        log_result(r, c, "key_list");
-    }
-    PQclear(r);
-    release(s, c);
-    return ret;
+    jotd_key_row *k = out;
+    col_copy(r, i, 0, k->kid, sizeof k->kid);
+    col_copy(r, i, 1, k->alg, sizeof k->alg);
+    k->sealed = col_bytes(r, i, 2, &k->sealed_len);
+    k->created_at = col_int(r, i, 3);
+    k->activate_at = col_int(r, i, 4);
+    k->api_until = col_int(r, i, 5);
 }
 
-jotd_store_rc jotd_pg_key_delete(jotd_pg *s, const char *kid)
+static jotd_store_rc jotd_pg_key_list(void *h, jotd_key_row **out, size_t *n)
 {
-    params p = {0};
-    p_text(&p, kid);
-    return write_one(s, P_KEY_DELETE, &p, 1, "key_delete");
+    listing l = {.rows = {.size = sizeof **out, .drop = jotd_key_rows_drop}, .fill = key_row};
+    jotd_store_rc rc = run1(h, P_KEY_LIST, NO_ARGS, listing_row, &l, W_ROWS, "key_list");
+    *out = jotd_rows_take(&l.rows, rc, n);
+    return rc;
+}
+
+static jotd_store_rc jotd_pg_key_delete(void *h, const char *kid)
+{
+    return run1(h, P_KEY_DELETE, ARGS(arg_text(kid)), NULL, NULL, W_CHANGE, "key_delete");
 }
 
 /* ---- Sessions --------------------------------------------------------- */
 
-/* Run a statement that returns no rows inside the caller's transaction;
- * the number of rows it changed, or -1 (logged). */
-static long step(pgconn *c, enum stmt_id id, const params *p, const char *what)
+static jotd_store_rc jotd_pg_session_create(void *h, const jotd_family *f, const jotd_refresh_new *t)
 {
-    PGresult *r = exec(c, id, p);
-    long n = cmd_ok(r) ? changed(r) : -1;
-    if (n < 0)
-        log_result(r, c, what);
-    PQclear(r);
-    return n;
-}
-
-static void token_params(params *p, const jotd_refresh_new *t, const char *family_id)
-{
-    p_text(p, t->jti);
-    p_text(p, family_id);
-    p_bytes(p, t->hash, sizeof t->hash);
-    p_int(p, t->issued_at);
-    p_int(p, t->expires_at);
-}
-
-jotd_store_rc jotd_pg_session_create(jotd_pg *s, const jotd_family *f, const jotd_refresh_new *t)
-{
+    jotd_pg *s = h;
     pgconn *c = acquire(s);
     if (!c)
         return JOTD_STORE_ERROR;
     jotd_store_rc ret = JOTD_STORE_ERROR;
     if (begin(c)) {
-        params p = {0};
-        p_text(&p, f->id);
-        p_text(&p, f->user_id);
-        p_int(&p, f->created_at);
-        p_int(&p, f->expires_at);
-        p_int(&p, t->expires_at);
-        p_text(&p, f->client_addr);
-        p_text(&p, f->user_agent);
-        params q = {0};
-        token_params(&q, t, f->id);
-        if (step(c, P_FAMILY_INSERT, &p, "session_create") == 1 && step(c, P_TOKEN_INSERT, &q, "session_create") == 1 &&
+        if (run(c, P_FAMILY_INSERT,
+                ARGS(arg_text(f->id), arg_text(f->user_id), arg_int(f->created_at), arg_int(f->expires_at),
+                     arg_int(t->expires_at), arg_text(f->client_addr), arg_text(f->user_agent)),
+                NULL, NULL, W_CHANGE, "session_create") == JOTD_STORE_OK &&
+            run(c, P_TOKEN_INSERT,
+                ARGS(arg_text(t->jti), arg_text(f->id), arg_bytes(t->hash, sizeof t->hash), arg_int(t->issued_at),
+                     arg_int(t->expires_at)),
+                NULL, NULL, W_CHANGE, "session_create") == JOTD_STORE_OK &&
             commit(c))
             ret = JOTD_STORE_OK;
         else
@@ -832,61 +803,51 @@ jotd_store_rc jotd_pg_session_create(jotd_pg *s, const jotd_family *f, const jot
     return ret;
 }
 
-static jotd_refresh_state parse_state(const PGresult *r, int col)
+static jotd_refresh_state parse_state(const PGresult *r, int i, int col)
 {
     char st[16];
-    col_copy(r, 0, col, st, sizeof st);
-    return strcmp(st, "active") == 0 ? JOTD_REFRESH_ACTIVE
-           : strcmp(st, "spent") == 0 ? JOTD_REFRESH_SPENT
-                                       : JOTD_REFRESH_REVOKED;
+    col_copy(r, i, col, st, sizeof st);
+    return jotd_refresh_state_parse(st);
 }
 
-/* Run P_REFRESH_GET for (family_id, jti) into *out. */
+static void refresh_row(const PGresult *r, int i, void *ctx)
+{
+    jotd_refresh_info *out = ctx;
+    col_copy(r, i, 0, out->jti, sizeof out->jti);
+    col_copy(r, i, 1, out->family_id, sizeof out->family_id);
+    if (PQgetlength(r, i, 2) == (int)sizeof out->hash)
+        memcpy(out->hash, PQgetvalue(r, i, 2), sizeof out->hash);
+    out->state = parse_state(r, i, 3);
+    out->issued_at = col_int(r, i, 4);
+    out->expires_at = col_int(r, i, 5);
+    out->spent_at = col_int(r, i, 6);
+    col_copy(r, i, 7, out->successor_jti, sizeof out->successor_jti);
+    out->family_refresh_expires_at = col_int(r, i, 8);
+    out->family_created_at = col_int(r, i, 9);
+    out->family_expires_at = col_int(r, i, 10);
+    out->family_revoked_at = col_int(r, i, 11);
+    col_copy(r, i, 12, out->user.id, sizeof out->user.id);
+    col_copy(r, i, 13, out->user.username, sizeof out->user.username);
+    col_copy(r, i, 14, out->user.role, sizeof out->user.role);
+    out->user.created_at = col_int(r, i, 15);
+    out->successor_active = !PQgetisnull(r, i, 16) && parse_state(r, i, 16) == JOTD_REFRESH_ACTIVE;
+    if (out->state == JOTD_REFRESH_SPENT && !PQgetisnull(r, i, 17))
+        out->successor_sealed = col_bytes(r, i, 17, &out->successor_sealed_len);
+    if (PQgetlength(r, i, 18) == (int)sizeof out->spent_by)
+        memcpy(out->spent_by, PQgetvalue(r, i, 18), sizeof out->spent_by);
+    out->grace_used = (unsigned)col_int(r, i, 19);
+}
+
+/* P_REFRESH_GET for (family_id, jti) into *out. */
 static jotd_store_rc read_refresh(pgconn *c, const char *family_id, const char *jti, jotd_refresh_info *out)
 {
     memset(out, 0, sizeof *out);
-    params p = {0};
-    p_text(&p, family_id);
-    p_text(&p, jti);
-    PGresult *r = exec(c, P_REFRESH_GET, &p);
-    if (!rows_ok(r)) {
-        log_result(r, c, "refresh_get");
-        PQclear(r);
-        return JOTD_STORE_ERROR;
-    }
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return JOTD_STORE_NOT_FOUND;
-    }
-    col_copy(r, 0, 0, out->jti, sizeof out->jti);
-    col_copy(r, 0, 1, out->family_id, sizeof out->family_id);
-    if (PQgetlength(r, 0, 2) == (int)sizeof out->hash)
-        memcpy(out->hash, PQgetvalue(r, 0, 2), sizeof out->hash);
-    out->state = parse_state(r, 3);
-    out->issued_at = col_int(r, 0, 4);
-    out->expires_at = col_int(r, 0, 5);
-    out->spent_at = col_int(r, 0, 6);
-    col_copy(r, 0, 7, out->successor_jti, sizeof out->successor_jti);
-    out->family_refresh_expires_at = col_int(r, 0, 8);
-    out->family_created_at = col_int(r, 0, 9);
-    out->family_expires_at = col_int(r, 0, 10);
-    out->family_revoked_at = col_int(r, 0, 11);
-    col_copy(r, 0, 12, out->user.id, sizeof out->user.id);
-    col_copy(r, 0, 13, out->user.username, sizeof out->user.username);
-    col_copy(r, 0, 14, out->user.role, sizeof out->user.role);
-    out->user.created_at = col_int(r, 0, 15);
-    out->successor_active = !PQgetisnull(r, 0, 16) && parse_state(r, 16) == JOTD_REFRESH_ACTIVE;
-    if (out->state == JOTD_REFRESH_SPENT && !PQgetisnull(r, 0, 17))
-        out->successor_sealed = col_bytes(r, 0, 17, &out->successor_sealed_len);
-    if (PQgetlength(r, 0, 18) == (int)sizeof out->spent_by)
-        memcpy(out->spent_by, PQgetvalue(r, 0, 18), sizeof out->spent_by);
-    out->grace_used = (unsigned)col_int(r, 0, 19);
-    PQclear(r);
-    return JOTD_STORE_OK;
+    return run(c, P_REFRESH_GET, ARGS(arg_text(family_id), arg_text(jti)), refresh_row, out, W_ONE, "refresh_get");
 }
 
-jotd_store_rc jotd_pg_refresh_get(jotd_pg *s, const char *family_id, const char *jti, jotd_refresh_info *out)
+static jotd_store_rc jotd_pg_refresh_get(void *h, const char *family_id, const char *jti, jotd_refresh_info *out)
 {
+    jotd_pg *s = h;
     pgconn *c = acquire(s);
     if (!c) {
         memset(out, 0, sizeof *out);
@@ -897,39 +858,17 @@ jotd_store_rc jotd_pg_refresh_get(jotd_pg *s, const char *family_id, const char 
     return ret;
 }
 
-/* Lock the family's row for this transaction: 1 locked, 0 no such
- * family, -1 error (logged). */
-static int lock_family(pgconn *c, const char *family_id)
-{
-    params p = {0};
-    p_text(&p, family_id);
-    PGresult *r = exec(c, P_FAMILY_LOCK, &p);
-    int ret = rows_ok(r) ? PQntuples(r) > 0 : -1;
-    if (ret < 0)
-        log_result(r, c, "refresh_exchange");
-    PQclear(r);
-    return ret;
-}
-
-/* Spend the token, insert its successor, touch the family: 0, or -1. */
+/* Spend the token, insert its successor, touch the family, and commit:
+ * 0, or -1 (logged). */
 static int rotate(pgconn *c, const char *family_id, const char *jti, int64_t now, const jotd_successor *succ)
 {
-    params p = {0};
-    p_text(&p, family_id);
-    p_text(&p, jti);
-    p_int(&p, now);
-    p_text(&p, succ->row.jti);
-    p_bytes(&p, succ->sealed, succ->sealed ? succ->sealed_len : 0);
-    p_bytes(&p, succ->row.hash, sizeof succ->row.hash);
-    p_int(&p, succ->row.issued_at);
-    p_int(&p, succ->row.expires_at);
-    p_text(&p, succ->touch_family ? "true" : "false");
-    p_bytes(&p, succ->spent_by, sizeof succ->spent_by);
-    PGresult *r = exec(c, P_ROTATE, &p);
-    int64_t n = rows_ok(r) && PQntuples(r) == 1 ? col_int(r, 0, 0) : -1;
-    if (n < 0)
-        log_result(r, c, "refresh_exchange");
-    PQclear(r);
+    int64_t n = -1;
+    run(c, P_ROTATE,
+        ARGS(arg_text(family_id), arg_text(jti), arg_int(now), arg_text(succ->row.jti),
+             arg_bytes(succ->sealed, succ->sealed ? succ->sealed_len : 0), arg_bytes(succ->row.hash, sizeof succ->row.hash),
+             arg_int(succ->row.issued_at), arg_int(succ->row.expires_at), arg_text(succ->touch_family ? "true" : "false"),
+             arg_bytes(succ->spent_by, sizeof succ->spent_by)),
+        int_row, &n, W_ONE, "refresh_exchange");
     if (n != 1) {
         /* The row read as active under the family's lock: only a writer
          * that does not take that lock gets here. Change nothing. */
@@ -940,9 +879,10 @@ static int rotate(pgconn *c, const char *family_id, const char *jti, int64_t now
     return commit(c) ? 0 : -1;
 }
 
-jotd_store_rc jotd_pg_refresh_exchange(jotd_pg *s, const char *family_id, const char *jti, int64_t now,
-                                      jotd_exchange_fn fn, void *ctx, jotd_refresh_info *info, int *rotated)
+static jotd_store_rc jotd_pg_refresh_exchange(void *h, const char *family_id, const char *jti, int64_t now,
+                                              jotd_exchange_fn fn, void *ctx, jotd_refresh_info *info, int *rotated)
 {
+    jotd_pg *s = h;
     *rotated = 0;
     memset(info, 0, sizeof *info);
     pgconn *c = acquire(s);
@@ -952,8 +892,7 @@ jotd_store_rc jotd_pg_refresh_exchange(jotd_pg *s, const char *family_id, const 
         release(s, c);
         return JOTD_STORE_ERROR;
     }
-    int locked = lock_family(c, family_id);
-    jotd_store_rc ret = locked < 0 ? JOTD_STORE_ERROR : locked == 0 ? JOTD_STORE_NOT_FOUND : JOTD_STORE_OK;
+    jotd_store_rc ret = run(c, P_FAMILY_LOCK, ARGS(arg_text(family_id)), NULL, NULL, W_ONE, "refresh_exchange");
     if (ret == JOTD_STORE_OK)
         ret = read_refresh(c, family_id, jti, info);
     jotd_successor succ;
@@ -975,49 +914,39 @@ jotd_store_rc jotd_pg_refresh_exchange(jotd_pg *s, const char *family_id, const 
     return JOTD_STORE_OK;
 }
 
-jotd_store_rc jotd_pg_refresh_grace(jotd_pg *s, const char *family_id, const char *jti, unsigned max)
+static jotd_store_rc jotd_pg_refresh_grace(void *h, const char *family_id, const char *jti, unsigned max)
 {
-    pgconn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    params p = {0};
-    p_text(&p, family_id);
-    p_text(&p, jti);
-    PGresult *r = exec(c, P_GRACE, &p);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (!rows_ok(r))
-        log_result(r, c, "refresh_grace");
-    else if (PQntuples(r) == 0)
-        ret = JOTD_STORE_NOT_FOUND;
-    else
-        ret = col_int(r, 0, 0) <= (int64_t)max ? JOTD_STORE_OK : JOTD_STORE_CONFLICT;
-    PQclear(r);
-    release(s, c);
-    return ret;
+    /* The count goes up under the row's lock, and is compared after: two
+     * instances cannot both give the last answer. */
+    int64_t used = 0;
+    jotd_store_rc ret =
+        run1(h, P_GRACE, ARGS(arg_text(family_id), arg_text(jti)), int_row, &used, W_ONE, "refresh_grace");
+    if (ret != JOTD_STORE_OK)
+        return ret;
+    return used <= (int64_t)max ? JOTD_STORE_OK : JOTD_STORE_CONFLICT;
 }
 
-jotd_store_rc jotd_pg_family_revoke(jotd_pg *s, const char *family_id, int64_t now, const char *reason,
-                                   int64_t until)
+static jotd_store_rc jotd_pg_family_revoke(void *h, const char *family_id, int64_t now, const char *reason,
+                                           int64_t until)
 {
+    jotd_pg *s = h;
     pgconn *c = acquire(s);
     if (!c)
         return JOTD_STORE_ERROR;
     jotd_store_rc ret = JOTD_STORE_ERROR;
     if (begin(c)) {
-        params p = {0};
-        p_text(&p, family_id);
-        p_int(&p, now);
-        p_text(&p, reason);
-        params q = {0};
-        p_text(&q, family_id);
-        params l = {0};
-        p_text(&l, family_id);
-        p_int(&l, now);
-        p_int(&l, until);
-        long n = step(c, P_FAMILY_REVOKE, &p, "family_revoke");
-        if (n >= 0 && step(c, P_TOKENS_REVOKE, &q, "family_revoke") >= 0 &&
-            (n == 0 || step(c, P_REVOCATION_INSERT, &l, "family_revoke") == 1) && commit(c))
-            ret = n ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND;
+        /* NOT_FOUND: unknown or revoked before. Its tokens are revoked
+         * all the same, but the log has it already (or never will). */
+        jotd_store_rc revoked = run(c, P_FAMILY_REVOKE, ARGS(arg_text(family_id), arg_int(now), arg_text(reason)),
+                                    NULL, NULL, W_CHANGE, "family_revoke");
+        if ((revoked == JOTD_STORE_OK || revoked == JOTD_STORE_NOT_FOUND) &&
+            run(c, P_TOKENS_REVOKE, ARGS(arg_text(family_id)), NULL, NULL, W_DONE, "family_revoke") ==
+                JOTD_STORE_OK &&
+            (revoked == JOTD_STORE_NOT_FOUND ||
+             run(c, P_REVOCATION_INSERT, ARGS(arg_text(family_id), arg_int(now), arg_int(until)), NULL, NULL,
+                 W_CHANGE, "family_revoke") == JOTD_STORE_OK) &&
+            commit(c))
+            ret = revoked;
         else
             rollback(c);
     }
@@ -1025,8 +954,17 @@ jotd_store_rc jotd_pg_family_revoke(jotd_pg *s, const char *family_id, int64_t n
     return ret;
 }
 
-jotd_store_rc jotd_pg_revocations(jotd_pg *s, int64_t *cursor, int64_t now, jotd_revocation_fn cb, void *ctx)
+static void revocation_row(const PGresult *r, int i, void *ctx)
 {
+    char kind[16], id[64];
+    col_copy(r, i, 1, kind, sizeof kind);
+    col_copy(r, i, 2, id, sizeof id);
+    jotd_revocation_read(ctx, col_int(r, i, 0), kind, id, col_int(r, i, 3), col_int(r, i, 4));
+}
+
+static jotd_store_rc jotd_pg_revocations(void *h, int64_t *cursor, int64_t now, jotd_revocation_fn cb, void *ctx)
+{
+    jotd_pg *s = h;
     pgconn *c = acquire(s);
     if (!c)
         return JOTD_STORE_ERROR;
@@ -1034,58 +972,42 @@ jotd_store_rc jotd_pg_revocations(jotd_pg *s, int64_t *cursor, int64_t now, jotd
      * order (the trigger's lock), so the rows read after include every
      * number up to it. Rows no longer in force are skipped, but the cursor
      * still moves past them. */
-    PGresult *r = exec(c, P_REVOCATIONS_LAST, NULL);
-    int64_t last = rows_ok(r) && PQntuples(r) == 1 ? col_int(r, 0, 0) : -1;
-    if (last < 0) {
-        log_result(r, c, "revocations");
-        PQclear(r);
-        release(s, c);
-        return JOTD_STORE_ERROR;
-    }
-    PQclear(r);
-    params p = {0};
-    p_int(&p, *cursor);
-    p_int(&p, now);
-    r = exec(c, P_REVOCATIONS, &p);
-    if (!rows_ok(r)) {
-        log_result(r, c, "revocations");
-        PQclear(r);
-        release(s, c);
-        return JOTD_STORE_ERROR;
+    int64_t last = -1;
+    jotd_store_rc ret = run(c, P_REVOCATIONS_LAST, NO_ARGS, int_row, &last, W_ONE, "revocations");
+    PGresult *r = NULL;
+    if (ret == JOTD_STORE_OK) {
+        r = exec(c, P_REVOCATIONS, ARGS(arg_int(*cursor), arg_int(now)));
+        ret = outcome(c, r, NULL, NULL, W_ROWS, "revocations");
     }
     /* The connection goes back before the callbacks run. */
     release(s, c);
-    int64_t seen = *cursor;
-    for (int i = 0, n = PQntuples(r); i < n; i++) {
-        char kind[16], id[64];
-        col_copy(r, i, 1, kind, sizeof kind);
-        col_copy(r, i, 2, id, sizeof id);
-        seen = col_int(r, i, 0);
-        cb(strcmp(kind, "api") == 0 ? JOTD_REVOKED_API : JOTD_REVOKED_FAMILY, id, col_int(r, i, 3), col_int(r, i, 4),
-           ctx);
+    if (ret == JOTD_STORE_OK) {
+        jotd_revocation_reader rd = {cb, ctx, *cursor};
+        read_rows(r, revocation_row, &rd, W_ROWS);
+        *cursor = rd.seen > last ? rd.seen : last;
     }
     PQclear(r);
-    *cursor = seen > last ? seen : last;
-    return JOTD_STORE_OK;
+    return ret == JOTD_STORE_OK ? JOTD_STORE_OK : JOTD_STORE_ERROR;
 }
 
 /* Delete in batches of 256 with statement id (one parameter: before), each
  * batch its own short transaction. */
 static jotd_store_rc purge_batches(jotd_pg *s, enum stmt_id id, int64_t before)
 {
-    for (;;) {
-        pgconn *c = acquire(s);
-        if (!c)
-            return JOTD_STORE_ERROR;
-        params q = {0};
-        p_int(&q, before);
-        long n = step(c, id, &q, "purge");
-        release(s, c);
-        if (n < 0)
-            return JOTD_STORE_ERROR;
-        if (n < 256)
-            return JOTD_STORE_OK;
-    }
+    long n = 256;
+    jotd_store_rc ret = JOTD_STORE_OK;
+    while (ret == JOTD_STORE_OK && n >= 256)
+        ret = run1(s, id, ARGS(arg_int(before)), NULL, &n, W_DONE, "purge");
+    return ret;
+}
+
+static jotd_store_rc jotd_pg_purge(void *h, int64_t grace_end, int64_t dead_before)
+{
+    if (run1(h, P_PURGE_SEALED, ARGS(arg_int(grace_end)), NULL, NULL, W_DONE, "purge") != JOTD_STORE_OK)
+        return JOTD_STORE_ERROR;
+    if (purge_batches(h, P_PURGE_FAMILIES, dead_before) != JOTD_STORE_OK)
+        return JOTD_STORE_ERROR;
+    return purge_batches(h, P_PURGE_REVOCATIONS, dead_before);
 }
 
 /* ---- The revocation watcher ------------------------------------------ */
@@ -1150,8 +1072,9 @@ static void *watch_main(void *arg)
     return NULL;
 }
 
-void jotd_pg_watch_revocations(jotd_pg *s, void (*fn)(void *ctx), void *ctx)
+static void jotd_pg_watch_revocations(void *h, void (*fn)(void *ctx), void *ctx)
 {
+    jotd_pg *s = h;
     if (s->watching) {
         atomic_store(&s->watch_stop, 1);
         pthread_join(s->watcher, NULL);
@@ -1168,23 +1091,12 @@ void jotd_pg_watch_revocations(jotd_pg *s, void (*fn)(void *ctx), void *ctx)
         log_msg("revocation watcher", "cannot start its thread; revocations arrive by the poll alone");
 }
 
-jotd_store_rc jotd_pg_purge(jotd_pg *s, int64_t grace_end, int64_t dead_before)
-{
-    params p = {0};
-    p_int(&p, grace_end);
-    if (write_one(s, P_PURGE_SEALED, &p, 0, "purge") != JOTD_STORE_OK)
-        return JOTD_STORE_ERROR;
-    if (purge_batches(s, P_PURGE_FAMILIES, dead_before) != JOTD_STORE_OK)
-        return JOTD_STORE_ERROR;
-    return purge_batches(s, P_PURGE_REVOCATIONS, dead_before);
-}
 
 /* ---- API tokens and the sessions list --------------------------------- */
 
 static void api_row(const PGresult *r, int i, void *out)
 {
     jotd_api_token *t = out;
-    memset(t, 0, sizeof *t);
     col_copy(r, i, 0, t->id, sizeof t->id);
     col_copy(r, i, 1, t->user_id, sizeof t->user_id);
     col_copy(r, i, 2, t->name, sizeof t->name);
@@ -1201,7 +1113,6 @@ static void api_row(const PGresult *r, int i, void *out)
 static void session_row(const PGresult *r, int i, void *out)
 {
     jotd_session *x = out;
-    memset(x, 0, sizeof *x);
     col_copy(r, i, 0, x->family.id, sizeof x->family.id);
     col_copy(r, i, 1, x->family.user_id, sizeof x->family.user_id);
     x->family.created_at = col_int(r, i, 2);
@@ -1213,117 +1124,92 @@ static void session_row(const PGresult *r, int i, void *out)
     x->revoked_at = col_int(r, i, 8);
 }
 
-/* Run a SELECT; every row is read by fill into an array of size-byte
- * elements (*out, NULL when none; the caller frees it). At most one row
- * when one is set: NOT_FOUND then when there is none. */
-static jotd_store_rc select_rows(jotd_pg *s, enum stmt_id id, const params *p,
-                                 void (*fill)(const PGresult *, int, void *), size_t size, int one, void **out,
-                                 size_t *n, const char *what)
+static jotd_store_rc jotd_pg_api_token_insert(void *h, const jotd_api_token *t)
 {
-    *n = 0;
-    if (!one)
-        *out = NULL;
-    pgconn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    PGresult *r = exec(c, id, p);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (rows_ok(r)) {
-        size_t count = (size_t)PQntuples(r);
-        if (one) {
-            if (count > 0)
-                fill(r, 0, *out);
-            *n = count ? 1 : 0;
-            ret = count ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND;
-        } else {
-            char *rows = count ? jotd_xcalloc(count, size) : NULL;
-            for (size_t i = 0; i < count; i++)
-                fill(r, (int)i, rows + i * size);
-            *out = rows;
-            *n = count;
-            ret = JOTD_STORE_OK;
-        }
-    } else {
-        log_result(r, c, what);
-    }
-    PQclear(r);
-    release(s, c);
-    return ret;
+    /* "" becomes NULL in the statement: a token made without a key's name
+     * keeps every key (P_KEY_LIST). */
+    return run1(h, P_API_INSERT,
+                ARGS(arg_text(t->id), arg_text(t->user_id), arg_text(t->name), arg_text(t->scopes),
+                     arg_bytes(t->hash, sizeof t->hash), arg_int(t->created_at), arg_int(t->expires_at),
+                     arg_text(t->kid)),
+                NULL, NULL, W_INSERT, "api_token_insert");
 }
 
-jotd_store_rc jotd_pg_api_token_insert(jotd_pg *s, const jotd_api_token *t)
-{
-    params p = {0};
-    p_text(&p, t->id);
-    p_text(&p, t->user_id);
-    p_text(&p, t->name);
-    p_text(&p, t->scopes);
-    p_bytes(&p, t->hash, sizeof t->hash);
-    p_int(&p, t->created_at);
-    p_int(&p, t->expires_at);
-    p_text(&p, t->kid);
-    return write_one(s, P_API_INSERT, &p, 0, "api_token_insert");
-}
-
-jotd_store_rc jotd_pg_api_token_get(jotd_pg *s, const char *id, jotd_api_token *out)
+static jotd_store_rc jotd_pg_api_token_get(void *h, const char *id, jotd_api_token *out)
 {
     memset(out, 0, sizeof *out);
-    params p = {0};
-    p_text(&p, id);
-    void *o = out;
-    size_t n;
-    return select_rows(s, P_API_GET, &p, api_row, sizeof *out, 1, &o, &n, "api_token_get");
+    return run1(h, P_API_GET, ARGS(arg_text(id)), api_row, out, W_ONE, "api_token_get");
 }
 
-jotd_store_rc jotd_pg_session_get(jotd_pg *s, const char *id, jotd_session *out)
+static jotd_store_rc jotd_pg_api_token_list(void *h, const char *user_id, jotd_api_token **out, size_t *n)
 {
-    memset(out, 0, sizeof *out);
-    params p = {0};
-    p_text(&p, id);
-    void *o = out;
-    size_t n;
-    return select_rows(s, P_SESSION_GET, &p, session_row, sizeof *out, 1, &o, &n, "session_get");
-}
-
-jotd_store_rc jotd_pg_api_token_list(jotd_pg *s, const char *user_id, jotd_api_token **out, size_t *n)
-{
-    params p = {0};
-    p_text(&p, user_id);
-    void *rows = NULL;
-    jotd_store_rc rc = select_rows(s, P_API_LIST, &p, api_row, sizeof **out, 0, &rows, n, "api_token_list");
-    *out = rows;
+    listing l = {.rows = {.size = sizeof **out}, .fill = api_row};
+    jotd_store_rc rc = run1(h, P_API_LIST, ARGS(arg_text(user_id)), listing_row, &l, W_ROWS, "api_token_list");
+    *out = jotd_rows_take(&l.rows, rc, n);
     return rc;
 }
 
-jotd_store_rc jotd_pg_session_list(jotd_pg *s, const char *user_id, int64_t now, jotd_session **out, size_t *n)
+static jotd_store_rc jotd_pg_api_token_revoke(void *h, const char *user_id, const char *id, int64_t now)
 {
-    params p = {0};
-    p_text(&p, user_id);
-    p_int(&p, now);
-    void *rows = NULL;
-    jotd_store_rc rc = select_rows(s, P_SESSION_LIST, &p, session_row, sizeof **out, 0, &rows, n, "session_list");
-    *out = rows;
+    return run1(h, P_API_REVOKE, ARGS(arg_text(id), arg_text(user_id), arg_int(now)), NULL, NULL, W_CHANGE,
+                "api_token_revoke");
+}
+
+static jotd_store_rc jotd_pg_api_token_touch(void *h, const char *id, int64_t when)
+{
+    return run1(h, P_API_TOUCH, ARGS(arg_text(id), arg_int(when)), NULL, NULL, W_CHANGE, "api_token_touch");
+}
+
+static jotd_store_rc jotd_pg_api_token_purge(void *h, int64_t dead_before)
+{
+    return purge_batches(h, P_API_PURGE, dead_before);
+}
+
+static jotd_store_rc jotd_pg_session_list(void *h, const char *user_id, int64_t now, jotd_session **out, size_t *n)
+{
+    listing l = {.rows = {.size = sizeof **out}, .fill = session_row};
+    jotd_store_rc rc =
+        run1(h, P_SESSION_LIST, ARGS(arg_text(user_id), arg_int(now)), listing_row, &l, W_ROWS, "session_list");
+    *out = jotd_rows_take(&l.rows, rc, n);
     return rc;
 }
 
-jotd_store_rc jotd_pg_api_token_revoke(jotd_pg *s, const char *user_id, const char *id, int64_t now)
+static jotd_store_rc jotd_pg_session_get(void *h, const char *id, jotd_session *out)
 {
-    params p = {0};
-    p_text(&p, id);
-    p_text(&p, user_id);
-    p_int(&p, now);
-    return write_one(s, P_API_REVOKE, &p, 1, "api_token_revoke");
+    memset(out, 0, sizeof *out);
+    return run1(h, P_SESSION_GET, ARGS(arg_text(id)), session_row, out, W_ONE, "session_get");
 }
 
-jotd_store_rc jotd_pg_api_token_touch(jotd_pg *s, const char *id, int64_t when)
-{
-    params p = {0};
-    p_text(&p, id);
-    p_int(&p, when);
-    return write_one(s, P_API_TOUCH, &p, 1, "api_token_touch");
-}
-
-jotd_store_rc jotd_pg_api_token_purge(jotd_pg *s, int64_t dead_before)
-{
-    return purge_batches(s, P_API_PURGE, dead_before);
-}
+const jotd_store_backend jotd_store_pg = {
+    .name = "postgresql",
+    .schema_latest = JOTD_PG_SCHEMA_LATEST,
+    .accepts = jotd_pg_accepts,
+    .open = jotd_pg_open,
+    .close = jotd_pg_close,
+    .background = NULL, /* the server checkpoints by itself */
+    .schema_version = jotd_pg_schema_version,
+    .ping = jotd_pg_ping,
+    .user_insert = jotd_pg_user_insert,
+    .user_find = jotd_pg_user_find,
+    .user_get = jotd_pg_user_get,
+    .user_set_hash = jotd_pg_user_set_hash,
+    .key_insert = jotd_pg_key_insert,
+    .key_list = jotd_pg_key_list,
+    .key_delete = jotd_pg_key_delete,
+    .session_create = jotd_pg_session_create,
+    .refresh_get = jotd_pg_refresh_get,
+    .refresh_exchange = jotd_pg_refresh_exchange,
+    .refresh_grace = jotd_pg_refresh_grace,
+    .family_revoke = jotd_pg_family_revoke,
+    .revocations = jotd_pg_revocations,
+    .watch_revocations = jotd_pg_watch_revocations,
+    .purge = jotd_pg_purge,
+    .api_token_insert = jotd_pg_api_token_insert,
+    .api_token_get = jotd_pg_api_token_get,
+    .api_token_list = jotd_pg_api_token_list,
+    .api_token_revoke = jotd_pg_api_token_revoke,
+    .api_token_touch = jotd_pg_api_token_touch,
+    .api_token_purge = jotd_pg_api_token_purge,
+    .session_list = jotd_pg_session_list,
+    .session_get = jotd_pg_session_get,
+};

@@ -1,6 +1,6 @@
 /*
- * server/store/sqlite.c - the store on SQLite. See store.h (what each
- * function does) and sqlite.h.
+ * server/store/sqlite.c - the store on SQLite: the backend jotd_store_sqlite
+ * (backend.h; each operation does what store.h says of it).
  *
  * One connection per process, used by one thread at a time (a mutex). The
  * statements take microseconds, so threads barely queue; in exchange the
@@ -22,12 +22,15 @@
  * every commit.
  *
  * The successor of a spent refresh token, sealed for the grace window, is
- * kept in memory, not in the file: it is needed for seconds, and the file
- * then never holds a usable token, even in WAL pages not yet overwritten.
- * One jotd serves a given SQLite store.
+ * kept in memory (successors.c), not in the file: it is needed for
+ * seconds, and the file then never holds a usable token, even in WAL pages
+ * not yet overwritten. One jotd serves a given SQLite store.
+ *
+ * Every statement goes through run() (on the connection the caller holds,
+ * inside a transaction or not) or run1() (a call of its own); the
+ * transactions (session_create, refresh_exchange, family_revoke) are
+ * written out, BEGIN to COMMIT.
  */
-#include "sqlite.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -40,7 +43,9 @@
 
 #include <sqlite3.h>
 
+#include "backend.h"
 #include "schema.h"
+#include "successors.h"
 #include "base/mem.h"
 #include "base/log.h"
 
@@ -148,33 +153,13 @@ typedef struct conn {
     sqlite3_stmt *st[S_COUNT];
 } conn;
 
-/* A sealed successor, by its predecessor's (family, jti), until the grace
- * window has passed. Entries are also in a list in the order they came,
- * which is the order of their spent_at, so the purge takes from its head. */
-typedef struct sealed {
-    struct sealed *next_hash;
-    struct sealed *next_age;
-    int64_t spent_at;
-    int64_t until;
-    uint64_t hash;
-    uint8_t *data;
-    size_t len;
-    uint8_t spent_by[32];
-    unsigned grace_used;
-    char key[]; /* family_id, NUL, jti, NUL */
-} sealed;
-
-#define SEALED_MAX 1000000
-
-struct jotd_sqlite {
+typedef struct jotd_sqlite {
     char *path;
-    pthread_mutex_t lock; /* the connection, and the sealed successors */
+    /* The connection, and the sealed successors: a token is spent and its
+     * successor kept under one hold of it. */
+    pthread_mutex_t lock;
     conn *c;
-    sealed **buckets;
-    size_t nbuckets;
-    size_t nsealed;
-    sealed *oldest;
-    sealed *newest;
+    jotd_successor_cache *successors;
 
     /* The checkpointer (jotd_sqlite_background). */
     pthread_mutex_t ckpt_lock;
@@ -183,7 +168,7 @@ struct jotd_sqlite {
     int ckpt_running;
     int ckpt_stop;
     int ckpt_due;
-};
+} jotd_sqlite;
 
 /* A checkpoint copies the WAL's pages into the database file and fsyncs
  * both; with SQLite's default it runs inside the commit that crosses 1000
@@ -309,29 +294,101 @@ static sqlite3_stmt *stmt(conn *c, enum stmt_id id)
 
 static void done(sqlite3_stmt *st)
 {
-    if (st) {
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+static void bind_args(sqlite3_stmt *st, const jotd_store_arg *args, size_t nargs)
+{
+    for (size_t i = 0; i < nargs; i++) {
+        const jotd_store_arg *a = &args[i];
+        int at = (int)i + 1;
+        if (a->type == JOTD_ARG_INT)
+            sqlite3_bind_int64(st, at, a->i);
+        else if (!a->p)
+            sqlite3_bind_null(st, at);
+        else if (a->type == JOTD_ARG_TEXT)
+            sqlite3_bind_text(st, at, a->p, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_blob(st, at, a->p, (int)a->len, SQLITE_STATIC);
     }
 }
 
-/* Run a statement that returns no rows; returns the sqlite3_step code. */
-static int run(conn *c, enum stmt_id id)
+/* Reads one row of a statement's result into ctx. */
+typedef void (*row_fn)(sqlite3_stmt *st, void *ctx);
+
+/* Run statement id with args on c, which the caller holds (inside a
+ * transaction or not), and read its outcome as want says. Each row it
+ * returns goes to row(st, ctx) (only the first with W_ONE); for a statement
+ * without rows, ctx (unless NULL) is a long that receives the number of
+ * rows it changed. A failure is logged as what, after the "prepare" line
+ * when the statement could not be prepared; what NULL: the caller logs. */
+static jotd_store_rc run(conn *c, enum stmt_id id, const jotd_store_arg *args, size_t nargs, row_fn row, void *ctx,
+                         jotd_store_want want, const char *what)
 {
     sqlite3_stmt *st = stmt(c, id);
-    if (!st)
-        return SQLITE_ERROR;
-    int rc = sqlite3_step(st);
+    if (!st) {
+        if (what)
+            log_db(c, what);
+        return JOTD_STORE_ERROR;
+    }
+    bind_args(st, args, nargs);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (row)
+            row(st, ctx);
+        if (want == W_ONE)
+            break;
+    }
+    jotd_store_rc ret = JOTD_STORE_ERROR;
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+        if (!row && ctx)
+            *(long *)ctx = sqlite3_changes(c->db);
+        if (want == W_ONE)
+            ret = rc == SQLITE_ROW ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND;
+        else if (want == W_CHANGE)
+            ret = sqlite3_changes(c->db) ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND;
+        else
+            ret = JOTD_STORE_OK;
+    } else if (want == W_INSERT && (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)) {
+        ret = JOTD_STORE_EXISTS;
+    } else if (what) {
+        log_db(c, what);
+    }
     done(st);
-    return rc;
+    return ret;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
+/* run() as a call of its own: the connection is taken and handed back. */
+static jotd_store_rc run1(jotd_sqlite *s, enum stmt_id id, const jotd_store_arg *args, size_t nargs, row_fn row,
+                          void *ctx, jotd_store_want want, const char *what)
 {
-    if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
+    conn *c = acquire(s);
+    if (!c)
+        return JOTD_STORE_ERROR;
+    jotd_store_rc ret = run(c, id, args, nargs, row, ctx, want, what);
+    release(s, c);
+    return ret;
+}
+
+/* BEGIN IMMEDIATE: the write lock is taken now, so that a transaction
+ * that read cannot fail later for want of it (SQLITE_BUSY on upgrade). */
+static int begin(conn *c)
+{
+    if (run(c, S_BEGIN, NO_ARGS, NULL, NULL, W_DONE, NULL) == JOTD_STORE_OK)
+        return 1;
+    log_db(c, "begin");
+    return 0;
+}
+
+static int commit(conn *c)
+{
+    return run(c, S_COMMIT, NO_ARGS, NULL, NULL, W_DONE, NULL) == JOTD_STORE_OK;
+}
+
+static void rollback(conn *c)
+{
+    run(c, S_ROLLBACK, NO_ARGS, NULL, NULL, W_DONE, NULL);
 }
 
 static void col_copy(sqlite3_stmt *st, int i, char *out, size_t n)
@@ -343,6 +400,29 @@ static void col_copy(sqlite3_stmt *st, int i, char *out, size_t n)
 static int64_t col_int(sqlite3_stmt *st, int i)
 {
     return (int64_t)sqlite3_column_int64(st, i);
+}
+
+/* An integer column that may be NULL (0 then). */
+static int64_t col_int0(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : col_int(st, i);
+}
+
+static void int_row(sqlite3_stmt *st, void *out)
+{
+    *(int64_t *)out = col_int(st, 0);
+}
+
+/* The rows of a listing, each read by fill into a new element of rows. */
+typedef struct listing {
+    jotd_rows rows;
+    row_fn fill;
+} listing;
+
+static void listing_row(sqlite3_stmt *st, void *ctx)
+{
+    listing *l = ctx;
+    l->fill(st, jotd_rows_add(&l->rows));
 }
 
 /* ---- Opening and migrating -------------------------------------------- */
@@ -388,7 +468,16 @@ static int migrate(conn *c, char *err, size_t errlen)
     return 0;
 }
 
-jotd_store_rc jotd_sqlite_open(const char *location, jotd_sqlite **out, char *err, size_t errlen)
+static void jotd_sqlite_close(void *h);
+
+static int jotd_sqlite_accepts(const char *location)
+{
+    /* Whatever the other backends do not take is a file path. */
+    (void)location;
+    return 1;
+}
+
+static jotd_store_rc jotd_sqlite_open(const char *location, void **out, char *err, size_t errlen)
 {
     *out = NULL;
     /* Create the file ourselves so that it is 0600 from its first byte;
@@ -406,8 +495,7 @@ jotd_store_rc jotd_sqlite_open(const char *location, jotd_sqlite **out, char *er
     jotd_sqlite *s = jotd_xcalloc(1, sizeof *s);
     s->path = jotd_xstrdup(location);
     pthread_mutex_init(&s->lock, NULL);
-    s->nbuckets = 1024;
-    s->buckets = jotd_xcalloc(s->nbuckets, sizeof *s->buckets);
+    s->successors = jotd_successor_cache_new();
     pthread_mutex_init(&s->ckpt_lock, NULL);
     pthread_cond_init(&s->ckpt_cond, NULL);
     conn *c = conn_open(s->path);
@@ -424,13 +512,6 @@ jotd_store_rc jotd_sqlite_open(const char *location, jotd_sqlite **out, char *er
     s->c = c;
     *out = s;
     return JOTD_STORE_OK;
-}
-
-static void sealed_free(sealed *e)
-{
-    jotd_wipe(e->data, e->len);
-    free(e->data);
-    free(e);
 }
 
 static void *checkpointer(void *arg)
@@ -478,8 +559,9 @@ static void *checkpointer(void *arg)
     return NULL;
 }
 
-void jotd_sqlite_background(jotd_sqlite *s)
+static void jotd_sqlite_background(void *h)
 {
+    jotd_sqlite *s = h;
     pthread_mutex_lock(&s->lock);
     if (!s->ckpt_running && pthread_create(&s->ckpt_thread, NULL, checkpointer, s) == 0) {
         s->ckpt_running = 1;
@@ -489,8 +571,9 @@ void jotd_sqlite_background(jotd_sqlite *s)
     pthread_mutex_unlock(&s->lock);
 }
 
-void jotd_sqlite_close(jotd_sqlite *s)
+static void jotd_sqlite_close(void *h)
 {
+    jotd_sqlite *s = h;
     if (!s)
         return;
     if (s->ckpt_running) {
@@ -504,19 +587,15 @@ void jotd_sqlite_close(jotd_sqlite *s)
     pthread_mutex_destroy(&s->ckpt_lock);
     /* The last connection to close checkpoints the WAL in full. */
     conn_close(s->c);
-    for (sealed *e = s->oldest; e;) {
-        sealed *next = e->next_age;
-        sealed_free(e);
-        e = next;
-    }
-    free(s->buckets);
+    jotd_successor_cache_free(s->successors);
     pthread_mutex_destroy(&s->lock);
     free(s->path);
     free(s);
 }
 
-int jotd_sqlite_schema_version(jotd_sqlite *s)
+static int jotd_sqlite_schema_version(void *h)
 {
+    jotd_sqlite *s = h;
     conn *c = acquire(s);
     if (!c)
         return -1;
@@ -525,415 +604,163 @@ int jotd_sqlite_schema_version(jotd_sqlite *s)
     return v;
 }
 
-int jotd_sqlite_schema_latest(void)
+static jotd_store_rc jotd_sqlite_ping(void *h)
 {
-    return JOTD_SQLITE_SCHEMA_LATEST;
-}
-
-jotd_store_rc jotd_sqlite_ping(jotd_sqlite *s)
-{
-    conn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, S_PING);
-    int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
-    done(st);
-    release(s, c);
-    return rc == SQLITE_ROW ? JOTD_STORE_OK : JOTD_STORE_ERROR;
+    /* The answer is the report: nothing to log. */
+    return run1(h, S_PING, NO_ARGS, NULL, NULL, W_ONE, NULL) == JOTD_STORE_OK ? JOTD_STORE_OK : JOTD_STORE_ERROR;
 }
 
 /* ---- Users ------------------------------------------------------------ */
 
-jotd_store_rc jotd_sqlite_user_insert(jotd_sqlite *s, const jotd_user *u)
+static jotd_store_rc jotd_sqlite_user_insert(void *h, const jotd_user *u)
 {
-    conn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, S_USER_INSERT);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (st) {
-        bind_text(st, 1, u->id);
-        bind_text(st, 2, u->username);
-        bind_text(st, 3, u->password_hash);
-        bind_text(st, 4, u->role);
-        sqlite3_bind_int64(st, 5, u->created_at);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            ret = JOTD_STORE_OK;
-        else if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-            ret = JOTD_STORE_EXISTS;
-        else
-            log_db(c, "user_insert");
-        done(st);
-    }
-    release(s, c);
-    return ret;
+    return run1(h, S_USER_INSERT,
+                ARGS(arg_text(u->id), arg_text(u->username), arg_text(u->password_hash), arg_text(u->role),
+                     arg_int(u->created_at)),
+                NULL, NULL, W_INSERT, "user_insert");
 }
 
-static jotd_store_rc user_select(jotd_sqlite *s, enum stmt_id id, const char *key, jotd_user *out)
+static void user_row(sqlite3_stmt *st, void *out)
+{
+    jotd_user *u = out;
+    col_copy(st, 0, u->id, sizeof u->id);
+    col_copy(st, 1, u->username, sizeof u->username);
+    col_copy(st, 2, u->role, sizeof u->role);
+    const unsigned char *hash = sqlite3_column_text(st, 3);
+    u->password_hash = jotd_xstrdup(hash ? (const char *)hash : "");
+    u->created_at = col_int(st, 4);
+}
+
+static jotd_store_rc jotd_sqlite_user_find(void *h, const char *username, jotd_user *out)
 {
     memset(out, 0, sizeof *out);
-    conn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, id);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (st) {
-        bind_text(st, 1, key);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            col_copy(st, 0, out->id, sizeof out->id);
-            col_copy(st, 1, out->username, sizeof out->username);
-            col_copy(st, 2, out->role, sizeof out->role);
-            const unsigned char *h = sqlite3_column_text(st, 3);
-            out->password_hash = jotd_xstrdup(h ? (const char *)h : "");
-            out->created_at = col_int(st, 4);
-            ret = JOTD_STORE_OK;
-        } else if (rc == SQLITE_DONE) {
-            ret = JOTD_STORE_NOT_FOUND;
-        } else {
-            log_db(c, "user_select");
-        }
-        done(st);
-    }
-    release(s, c);
-    return ret;
+    return run1(h, S_USER_FIND, ARGS(arg_text(username)), user_row, out, W_ONE, "user_select");
 }
 
-jotd_store_rc jotd_sqlite_user_find(jotd_sqlite *s, const char *username, jotd_user *out)
+static jotd_store_rc jotd_sqlite_user_get(void *h, const char *id, jotd_user *out)
 {
-    return user_select(s, S_USER_FIND, username, out);
+    memset(out, 0, sizeof *out);
+    return run1(h, S_USER_GET, ARGS(arg_text(id)), user_row, out, W_ONE, "user_select");
 }
 
-jotd_store_rc jotd_sqlite_user_get(jotd_sqlite *s, const char *id, jotd_user *out)
+static jotd_store_rc jotd_sqlite_user_set_hash(void *h, const char *id, const char *password_hash)
 {
-    return user_select(s, S_USER_GET, id, out);
-}
-
-jotd_store_rc jotd_sqlite_user_set_hash(jotd_sqlite *s, const char *id, const char *password_hash)
-{
-    conn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, S_USER_SET_HASH);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (st) {
-        bind_text(st, 1, id);
-        bind_text(st, 2, password_hash);
-        if (sqlite3_step(st) == SQLITE_DONE)
-            ret = sqlite3_changes(c->db) == 1 ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND;
-        else
-            log_db(c, "user_set_hash");
-        done(st);
-    }
-    release(s, c);
-    return ret;
+    return run1(h, S_USER_SET_HASH, ARGS(arg_text(id), arg_text(password_hash)), NULL, NULL, W_CHANGE,
+                "user_set_hash");
 }
 
 /* ---- Keys ------------------------------------------------------------- */
 
-jotd_store_rc jotd_sqlite_key_insert(jotd_sqlite *s, const jotd_key_row *k)
+static jotd_store_rc jotd_sqlite_key_insert(void *h, const jotd_key_row *k)
 {
-    conn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, S_KEY_INSERT);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (st) {
-        bind_text(st, 1, k->kid);
-        bind_text(st, 2, k->alg);
-        sqlite3_bind_blob(st, 3, k->sealed, (int)k->sealed_len, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, k->created_at);
-        sqlite3_bind_int64(st, 5, k->activate_at);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            ret = JOTD_STORE_OK;
-        else if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-            ret = JOTD_STORE_EXISTS;
-        else
-            log_db(c, "key_insert");
-        done(st);
-    }
-    release(s, c);
-    return ret;
+    return run1(h, S_KEY_INSERT,
+                ARGS(arg_text(k->kid), arg_text(k->alg), arg_bytes(k->sealed, k->sealed_len), arg_int(k->created_at),
+                     arg_int(k->activate_at)),
+                NULL, NULL, W_INSERT, "key_insert");
 }
 
-jotd_store_rc jotd_sqlite_key_list(jotd_sqlite *s, jotd_key_row **out, size_t *n)
+static void key_row(sqlite3_stmt *st, void *out)
 {
-    *out = NULL;
-    *n = 0;
-    conn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, S_KEY_LIST);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    jotd_key_row *rows = NULL;
-    size_t count = 0;
-    if (st) {
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            rows = jotd_xrealloc(rows, (count + 1) * sizeof *rows);
-            jotd_key_row *k = &rows[count++];
-            memset(k, 0, sizeof *k);
-            col_copy(st, 0, k->kid, sizeof k->kid);
-            col_copy(st, 1, k->alg, sizeof k->alg);
-            int bl = sqlite3_column_bytes(st, 2);
-            const void *b = sqlite3_column_blob(st, 2);
-            k->sealed = jotd_xmalloc((size_t)bl);
-            if (bl > 0)
-                memcpy(k->sealed, b, (size_t)bl);
-            k->sealed_len = (size_t)bl;
-            k->created_at = col_int(st, 3);
-            k->activate_at = col_int(st, 4);
-            k->api_until = col_int(st, 5);
-        }
-        if (rc == SQLITE_DONE) {
-            ret = JOTD_STORE_OK;
-        } else {
-            log_db(c, "key_list");
-            jotd_key_rows_free(rows, count);
-            rows = NULL;
-            count = 0;
-        }
-        done(st);
-    }
-    release(s, c);
-    *out = rows;
-    *n = count;
-    return ret;
+    jotd_key_row *k = out;
+    col_copy(st, 0, k->kid, sizeof k->kid);
+    col_copy(st, 1, k->alg, sizeof k->alg);
+    int bl = sqlite3_column_bytes(st, 2);
+    const void *b = sqlite3_column_blob(st, 2);
+    k->sealed = jotd_xmalloc((size_t)bl);
+    if (bl > 0)
+        memcpy(k->sealed, b, (size_t)bl);
+    k->sealed_len = (size_t)bl;
+    k->created_at = col_int(st, 3);
+    k->activate_at = col_int(st, 4);
+    k->api_until = col_int(st, 5);
 }
 
-jotd_store_rc jotd_sqlite_key_delete(jotd_sqlite *s, const char *kid)
+static jotd_store_rc jotd_sqlite_key_list(void *h, jotd_key_row **out, size_t *n)
 {
-    conn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, S_KEY_DELETE);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (st) {
-        bind_text(st, 1, kid);
-        if (sqlite3_step(st) == SQLITE_DONE)
-            ret = sqlite3_changes(c->db) ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND;
-        else
-            log_db(c, "key_delete");
-        done(st);
-    }
-    release(s, c);
-    return ret;
+    listing l = {.rows = {.size = sizeof **out, .drop = jotd_key_rows_drop}, .fill = key_row};
+    jotd_store_rc rc = run1(h, S_KEY_LIST, NO_ARGS, listing_row, &l, W_ROWS, "key_list");
+    *out = jotd_rows_take(&l.rows, rc, n);
+    return rc;
+}
+
+static jotd_store_rc jotd_sqlite_key_delete(void *h, const char *kid)
+{
+    return run1(h, S_KEY_DELETE, ARGS(arg_text(kid)), NULL, NULL, W_CHANGE, "key_delete");
 }
 
 /* ---- Sessions --------------------------------------------------------- */
 
-static void rollback(conn *c)
+/* S_TOKEN_INSERT: a new active refresh token of the family. */
+static jotd_store_rc insert_token(conn *c, const char *family_id, const jotd_refresh_new *t)
 {
-    run(c, S_ROLLBACK);
+    return run(c, S_TOKEN_INSERT,
+               ARGS(arg_text(t->jti), arg_text(family_id), arg_bytes(t->hash, sizeof t->hash), arg_int(t->issued_at),
+                    arg_int(t->expires_at)),
+               NULL, NULL, W_DONE, NULL);
 }
 
-jotd_store_rc jotd_sqlite_session_create(jotd_sqlite *s, const jotd_family *f, const jotd_refresh_new *t)
+static jotd_store_rc jotd_sqlite_session_create(void *h, const jotd_family *f, const jotd_refresh_new *t)
 {
+    jotd_sqlite *s = h;
     conn *c = acquire(s);
     if (!c)
         return JOTD_STORE_ERROR;
     jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (run(c, S_BEGIN) != SQLITE_DONE) {
-        log_db(c, "begin");
-        release(s, c);
-        return ret;
-    }
-    sqlite3_stmt *st = stmt(c, S_FAMILY_INSERT);
-    int rc = SQLITE_ERROR;
-    if (st) {
-        bind_text(st, 1, f->id);
-        bind_text(st, 2, f->user_id);
-        sqlite3_bind_int64(st, 3, f->created_at);
-        sqlite3_bind_int64(st, 4, f->expires_at);
-        sqlite3_bind_int64(st, 5, t->expires_at);
-        bind_text(st, 6, f->client_addr);
-        bind_text(st, 7, f->user_agent);
-        rc = sqlite3_step(st);
-        done(st);
-    }
-    if (rc == SQLITE_DONE && (st = stmt(c, S_TOKEN_INSERT)) != NULL) {
-        bind_text(st, 1, t->jti);
-        bind_text(st, 2, f->id);
-        sqlite3_bind_blob(st, 3, t->hash, sizeof t->hash, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, t->issued_at);
-        sqlite3_bind_int64(st, 5, t->expires_at);
-        rc = sqlite3_step(st);
-        done(st);
-    } else if (rc == SQLITE_DONE) {
-        rc = SQLITE_ERROR;
-    }
-    if (rc == SQLITE_DONE && run(c, S_COMMIT) == SQLITE_DONE) {
-        ret = JOTD_STORE_OK;
-    } else {
-        log_db(c, "session_create");
-        rollback(c);
+    if (begin(c)) {
+        if (run(c, S_FAMILY_INSERT,
+                ARGS(arg_text(f->id), arg_text(f->user_id), arg_int(f->created_at), arg_int(f->expires_at),
+                     arg_int(t->expires_at), arg_text(f->client_addr), arg_text(f->user_agent)),
+                NULL, NULL, W_DONE, NULL) == JOTD_STORE_OK &&
+            insert_token(c, f->id, t) == JOTD_STORE_OK && commit(c)) {
+            ret = JOTD_STORE_OK;
+        } else {
+            log_db(c, "session_create");
+            rollback(c);
+        }
     }
     release(s, c);
     return ret;
 }
 
-/* ---- Sealed successors (memory) ---------------------------------------- */
-
-static uint64_t key_hash(const char *family_id, const char *jti)
+static void refresh_row(sqlite3_stmt *st, void *ctx)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (const char *p = family_id; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    h = (h ^ 0xff) * 1099511628211ull;
-    for (const char *p = jti; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    return h;
+    jotd_refresh_info *out = ctx;
+    col_copy(st, 0, out->jti, sizeof out->jti);
+    col_copy(st, 1, out->family_id, sizeof out->family_id);
+    if (sqlite3_column_bytes(st, 2) == (int)sizeof out->hash)
+        memcpy(out->hash, sqlite3_column_blob(st, 2), sizeof out->hash);
+    out->state = jotd_refresh_state_parse((const char *)sqlite3_column_text(st, 3));
+    out->issued_at = col_int(st, 4);
+    out->expires_at = col_int(st, 5);
+    out->spent_at = col_int(st, 6);
+    col_copy(st, 7, out->successor_jti, sizeof out->successor_jti);
+    out->family_refresh_expires_at = col_int(st, 8);
+    out->family_created_at = col_int(st, 9);
+    out->family_expires_at = col_int(st, 10);
+    out->family_revoked_at = col_int0(st, 11);
+    col_copy(st, 12, out->user.id, sizeof out->user.id);
+    col_copy(st, 13, out->user.username, sizeof out->user.username);
+    col_copy(st, 14, out->user.role, sizeof out->user.role);
+    out->user.created_at = col_int(st, 15);
+    out->successor_active = jotd_refresh_state_parse((const char *)sqlite3_column_text(st, 16)) == JOTD_REFRESH_ACTIVE;
 }
 
-static sealed *sealed_find(jotd_sqlite *s, const char *family_id, const char *jti)
-{
-    uint64_t h = key_hash(family_id, jti);
-    size_t fl = strlen(family_id);
-    for (sealed *e = s->buckets[h & (s->nbuckets - 1)]; e; e = e->next_hash)
-        if (e->hash == h && strcmp(e->key, family_id) == 0 && strcmp(e->key + fl + 1, jti) == 0)
-            return e;
-    return NULL;
-}
-
-static void sealed_grow(jotd_sqlite *s)
-{
-    size_t nb = s->nbuckets * 2;
-    sealed **b = jotd_xcalloc(nb, sizeof *b);
-    for (size_t i = 0; i < s->nbuckets; i++) {
-        for (sealed *e = s->buckets[i]; e;) {
-            sealed *next = e->next_hash;
-            e->next_hash = b[e->hash & (nb - 1)];
-            b[e->hash & (nb - 1)] = e;
-            e = next;
-        }
-    }
-    free(s->buckets);
-    s->buckets = b;
-    s->nbuckets = nb;
-}
-
-static void sealed_drop_oldest(jotd_sqlite *s);
-
-static void sealed_put(jotd_sqlite *s, const char *family_id, const char *jti, int64_t spent_at,
-                       const jotd_successor *succ)
-{
-    /* A few expired entries go at each insertion, so that the purge
-     * (jotd_sqlite_purge) rarely finds many: freeing thousands at once
-     * would hold the store's lock for milliseconds. */
-    for (int i = 0; i < 4 && s->oldest && s->oldest->until <= spent_at; i++)
-        sealed_drop_oldest(s);
-    if (s->nsealed >= SEALED_MAX) {
-        /* Beyond the bound the grace window is not offered: a race of two
-         * tabs then counts as reuse, the safe side. */
-        return;
-    }
-    size_t fl = strlen(family_id), jl = strlen(jti);
-    sealed *e = jotd_xmalloc(sizeof *e + fl + jl + 2);
-    memcpy(e->key, family_id, fl + 1);
-    memcpy(e->key + fl + 1, jti, jl + 1);
-    e->hash = key_hash(family_id, jti);
-    e->spent_at = spent_at;
-    e->until = succ->sealed_until;
-    e->data = jotd_xmalloc(succ->sealed_len ? succ->sealed_len : 1);
-    memcpy(e->data, succ->sealed, succ->sealed_len);
-    e->len = succ->sealed_len;
-    memcpy(e->spent_by, succ->spent_by, sizeof e->spent_by);
-    e->grace_used = 0;
-    e->next_age = NULL;
-    if (s->newest)
-        s->newest->next_age = e;
-    else
-        s->oldest = e;
-    s->newest = e;
-    if (++s->nsealed > 2 * s->nbuckets)
-        sealed_grow(s);
-    sealed **bucket = &s->buckets[e->hash & (s->nbuckets - 1)];
-    e->next_hash = *bucket;
-    *bucket = e;
-}
-
-static void sealed_drop_oldest(jotd_sqlite *s)
-{
-    sealed *e = s->oldest;
-    for (sealed **pp = &s->buckets[e->hash & (s->nbuckets - 1)]; *pp; pp = &(*pp)->next_hash) {
-        if (*pp == e) {
-            *pp = e->next_hash;
-            break;
-        }
-    }
-    s->oldest = e->next_age;
-    if (!s->oldest)
-        s->newest = NULL;
-    s->nsealed--;
-    sealed_free(e);
-}
-
-/* Forget the successors sealed before grace_end (the oldest first). */
-static void sealed_purge(jotd_sqlite *s, int64_t grace_end)
-{
-    while (s->oldest && s->oldest->spent_at < grace_end)
-        sealed_drop_oldest(s);
-}
-
-/* Run S_REFRESH_GET for (family_id, jti) into *out. */
+/* S_REFRESH_GET for (family_id, jti) into *out, with the sealed successor
+ * of a spent token (the caller holds c, and so the successors too). */
 static jotd_store_rc read_refresh(jotd_sqlite *s, conn *c, const char *family_id, const char *jti,
                                   jotd_refresh_info *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = stmt(c, S_REFRESH_GET);
-    if (!st)
-        return JOTD_STORE_ERROR;
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    bind_text(st, 1, jti);
-    bind_text(st, 2, family_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        col_copy(st, 0, out->jti, sizeof out->jti);
-        col_copy(st, 1, out->family_id, sizeof out->family_id);
-        if (sqlite3_column_bytes(st, 2) == (int)sizeof out->hash)
-            memcpy(out->hash, sqlite3_column_blob(st, 2), sizeof out->hash);
-        const char *state = (const char *)sqlite3_column_text(st, 3);
-        out->state = (state && strcmp(state, "active") == 0)  ? JOTD_REFRESH_ACTIVE
-                     : (state && strcmp(state, "spent") == 0) ? JOTD_REFRESH_SPENT
-                                                              : JOTD_REFRESH_REVOKED;
-        out->issued_at = col_int(st, 4);
-        out->expires_at = col_int(st, 5);
-        out->spent_at = col_int(st, 6);
-        col_copy(st, 7, out->successor_jti, sizeof out->successor_jti);
-        out->family_refresh_expires_at = col_int(st, 8);
-        out->family_created_at = col_int(st, 9);
-        out->family_expires_at = col_int(st, 10);
-        out->family_revoked_at = sqlite3_column_type(st, 11) == SQLITE_NULL ? 0 : col_int(st, 11);
-        col_copy(st, 12, out->user.id, sizeof out->user.id);
-        col_copy(st, 13, out->user.username, sizeof out->user.username);
-        col_copy(st, 14, out->user.role, sizeof out->user.role);
-        out->user.created_at = col_int(st, 15);
-        const char *sstate = (const char *)sqlite3_column_text(st, 16);
-        out->successor_active = sstate && strcmp(sstate, "active") == 0;
-        if (out->state == JOTD_REFRESH_SPENT) {
-            sealed *e = sealed_find(s, out->family_id, out->jti);
-            if (e) {
-                out->successor_sealed = jotd_xmalloc(e->len ? e->len : 1);
-                memcpy(out->successor_sealed, e->data, e->len);
-                out->successor_sealed_len = e->len;
-                memcpy(out->spent_by, e->spent_by, sizeof out->spent_by);
-                out->grace_used = e->grace_used;
-            }
-        }
-        ret = JOTD_STORE_OK;
-    } else if (rc == SQLITE_DONE) {
-        ret = JOTD_STORE_NOT_FOUND;
-    } else {
-        log_db(c, "refresh_get");
-    }
-    done(st);
+    jotd_store_rc ret =
+        run(c, S_REFRESH_GET, ARGS(arg_text(jti), arg_text(family_id)), refresh_row, out, W_ONE, "refresh_get");
+    if (ret == JOTD_STORE_OK && out->state == JOTD_REFRESH_SPENT)
+        jotd_successor_cache_read(s->successors, out->family_id, out->jti, out);
     return ret;
 }
 
-jotd_store_rc jotd_sqlite_refresh_get(jotd_sqlite *s, const char *family_id, const char *jti, jotd_refresh_info *out)
+static jotd_store_rc jotd_sqlite_refresh_get(void *h, const char *family_id, const char *jti, jotd_refresh_info *out)
 {
+    jotd_sqlite *s = h;
     conn *c = acquire(s);
     if (!c) {
         memset(out, 0, sizeof *out);
@@ -944,16 +771,17 @@ jotd_store_rc jotd_sqlite_refresh_get(jotd_sqlite *s, const char *family_id, con
     return ret;
 }
 
-jotd_store_rc jotd_sqlite_refresh_exchange(jotd_sqlite *s, const char *family_id, const char *jti, int64_t now,
-                                          jotd_exchange_fn fn, void *ctx, jotd_refresh_info *info, int *rotated)
+static jotd_store_rc jotd_sqlite_refresh_exchange(void *h, const char *family_id, const char *jti, int64_t now,
+                                                  jotd_exchange_fn fn, void *ctx, jotd_refresh_info *info,
+                                                  int *rotated)
 {
+    jotd_sqlite *s = h;
     *rotated = 0;
     memset(info, 0, sizeof *info);
     conn *c = acquire(s);
     if (!c)
         return JOTD_STORE_ERROR;
-    if (run(c, S_BEGIN) != SQLITE_DONE) {
-        log_db(c, "begin");
+    if (!begin(c)) {
         release(s, c);
         return JOTD_STORE_ERROR;
     }
@@ -966,171 +794,107 @@ jotd_store_rc jotd_sqlite_refresh_exchange(jotd_sqlite *s, const char *family_id
         release(s, c);
         return ret;
     }
-    sqlite3_stmt *st = stmt(c, S_SPEND);
-    if (!st)
-        goto fail;
-    bind_text(st, 1, jti);
-    sqlite3_bind_int64(st, 2, now);
-    bind_text(st, 3, succ.row.jti);
-    bind_text(st, 4, family_id);
-    int rc = sqlite3_step(st);
-    done(st);
-    if (rc != SQLITE_DONE)
-        goto fail;
-    if (sqlite3_changes(c->db) != 1) {
+    jotd_store_rc spent =
+        run(c, S_SPEND, ARGS(arg_text(jti), arg_int(now), arg_text(succ.row.jti), arg_text(family_id)), NULL, NULL,
+            W_CHANGE, NULL);
+    ret = spent;
+    if (ret == JOTD_STORE_OK)
+        ret = insert_token(c, family_id, &succ.row);
+    if (ret == JOTD_STORE_OK && succ.touch_family)
+        ret = run(c, S_FAMILY_TOUCH, ARGS(arg_text(family_id), arg_int(now), arg_int(succ.row.expires_at)), NULL,
+                  NULL, W_DONE, NULL);
+    if (ret == JOTD_STORE_OK && !commit(c))
+        ret = JOTD_STORE_ERROR;
+    if (ret != JOTD_STORE_OK) {
         /* The row read as active in this very transaction: only a broken
-         * file gets here. Change nothing. */
-        jotd_log("error", "store", "op", "refresh_exchange", "detail", "the compare-and-set found no active row",
-                 NULL);
+         * file finds none to spend. Change nothing. */
+        if (spent == JOTD_STORE_NOT_FOUND)
+            jotd_log("error", "store", "op", "refresh_exchange", "detail", "the compare-and-set found no active row",
+                     NULL);
+        else
+            log_db(c, "refresh_exchange");
         rollback(c);
         release(s, c);
+        jotd_refresh_info_release(info);
         return JOTD_STORE_ERROR;
     }
-    st = stmt(c, S_TOKEN_INSERT);
-    if (!st)
-        goto fail;
-    bind_text(st, 1, succ.row.jti);
-    bind_text(st, 2, family_id);
-    sqlite3_bind_blob(st, 3, succ.row.hash, sizeof succ.row.hash, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, succ.row.issued_at);
-    sqlite3_bind_int64(st, 5, succ.row.expires_at);
-    rc = sqlite3_step(st);
-    done(st);
-    if (rc != SQLITE_DONE)
-        goto fail;
-    if (succ.touch_family) {
-        st = stmt(c, S_FAMILY_TOUCH);
-        if (!st)
-            goto fail;
-        bind_text(st, 1, family_id);
-        sqlite3_bind_int64(st, 2, now);
-        sqlite3_bind_int64(st, 3, succ.row.expires_at);
-        rc = sqlite3_step(st);
-        done(st);
-        if (rc != SQLITE_DONE)
-            goto fail;
-    }
-    if (run(c, S_COMMIT) != SQLITE_DONE)
-        goto fail;
     /* Under the same lock as the commit: whoever reads the spent row next
      * finds its sealed successor too. */
     if (succ.sealed)
-        sealed_put(s, family_id, jti, now, &succ);
+        jotd_successor_cache_put(s->successors, family_id, jti, now, &succ);
     *rotated = 1;
     release(s, c);
     return JOTD_STORE_OK;
-fail:
-    log_db(c, "refresh_exchange");
-    rollback(c);
-    release(s, c);
-    jotd_refresh_info_release(info);
-    return JOTD_STORE_ERROR;
 }
 
-jotd_store_rc jotd_sqlite_refresh_grace(jotd_sqlite *s, const char *family_id, const char *jti, unsigned max)
+static jotd_store_rc jotd_sqlite_refresh_grace(void *h, const char *family_id, const char *jti, unsigned max)
 {
+    jotd_sqlite *s = h;
     /* The sealed successors live in this process's memory, under the
      * connection's lock. */
     conn *c = acquire(s);
     if (!c)
         return JOTD_STORE_ERROR;
-    sealed *e = sealed_find(s, family_id, jti);
-    jotd_store_rc ret = !e ? JOTD_STORE_NOT_FOUND : e->grace_used >= max ? JOTD_STORE_CONFLICT : JOTD_STORE_OK;
-    if (ret == JOTD_STORE_OK)
-        e->grace_used++;
+    jotd_store_rc ret = jotd_successor_cache_grace(s->successors, family_id, jti, max);
     release(s, c);
     return ret;
 }
 
-jotd_store_rc jotd_sqlite_family_revoke(jotd_sqlite *s, const char *family_id, int64_t now, const char *reason,
-                                       int64_t until)
+static jotd_store_rc jotd_sqlite_family_revoke(void *h, const char *family_id, int64_t now, const char *reason,
+                                               int64_t until)
 {
+    jotd_sqlite *s = h;
     conn *c = acquire(s);
     if (!c)
         return JOTD_STORE_ERROR;
-    if (run(c, S_BEGIN) != SQLITE_DONE) {
-        log_db(c, "begin");
-        release(s, c);
-        return JOTD_STORE_ERROR;
-    }
     jotd_store_rc ret = JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, S_FAMILY_REVOKE);
-    int rc = SQLITE_ERROR;
-    int changed = 0;
-    if (st) {
-        bind_text(st, 1, family_id);
-        sqlite3_bind_int64(st, 2, now);
-        bind_text(st, 3, reason);
-        rc = sqlite3_step(st);
-        changed = sqlite3_changes(c->db);
-        done(st);
-    }
-    if (rc == SQLITE_DONE && (st = stmt(c, S_TOKENS_REVOKE)) != NULL) {
-        bind_text(st, 1, family_id);
-        rc = sqlite3_step(st);
-        done(st);
-    }
-    if (rc == SQLITE_DONE && changed && (st = stmt(c, S_REVOCATION_INSERT)) != NULL) {
-        bind_text(st, 1, family_id);
-        sqlite3_bind_int64(st, 2, now);
-        sqlite3_bind_int64(st, 3, until);
-        rc = sqlite3_step(st);
-        done(st);
-    }
-    if (rc == SQLITE_DONE && run(c, S_COMMIT) == SQLITE_DONE) {
-        ret = changed ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND;
-    } else {
-        log_db(c, "family_revoke");
-        rollback(c);
+    if (begin(c)) {
+        /* NOT_FOUND: unknown or revoked before. Its tokens are revoked
+         * all the same, but the log has it already (or never will). */
+        jotd_store_rc revoked = run(c, S_FAMILY_REVOKE, ARGS(arg_text(family_id), arg_int(now), arg_text(reason)),
+                                    NULL, NULL, W_CHANGE, NULL);
+        if ((revoked == JOTD_STORE_OK || revoked == JOTD_STORE_NOT_FOUND) &&
+            run(c, S_TOKENS_REVOKE, ARGS(arg_text(family_id)), NULL, NULL, W_DONE, NULL) == JOTD_STORE_OK &&
+            (revoked == JOTD_STORE_NOT_FOUND ||
+             run(c, S_REVOCATION_INSERT, ARGS(arg_text(family_id), arg_int(now), arg_int(until)), NULL, NULL, W_DONE,
+                 NULL) == JOTD_STORE_OK) &&
+            commit(c)) {
+            ret = revoked;
+        } else {
+            log_db(c, "family_revoke");
+            rollback(c);
+        }
     }
     release(s, c);
     return ret;
 }
 
-/* The newest number in the revocation log (0 when empty), or -1. */
-static int64_t revocations_last(conn *c)
+static void revocation_row(sqlite3_stmt *st, void *ctx)
 {
-    sqlite3_stmt *st = stmt(c, S_REVOCATIONS_LAST);
-    if (!st)
-        return -1;
-    int64_t last = sqlite3_step(st) == SQLITE_ROW ? col_int(st, 0) : -1;
-    done(st);
-    return last;
+    const char *kind = (const char *)sqlite3_column_text(st, 1);
+    const char *id = (const char *)sqlite3_column_text(st, 2);
+    jotd_revocation_read(ctx, col_int(st, 0), kind, id, col_int(st, 3), col_int(st, 4));
 }
 
-jotd_store_rc jotd_sqlite_revocations(jotd_sqlite *s, int64_t *cursor, int64_t now, jotd_revocation_fn cb, void *ctx)
+static jotd_store_rc jotd_sqlite_revocations(void *h, int64_t *cursor, int64_t now, jotd_revocation_fn cb,
+                                             void *ctx)
 {
+    jotd_sqlite *s = h;
     conn *c = acquire(s);
     if (!c)
         return JOTD_STORE_ERROR;
     /* The newest number first: rows that are no longer in force are
      * skipped, but the cursor still moves past them. */
-    int64_t last = revocations_last(c);
-    sqlite3_stmt *st = last >= 0 ? stmt(c, S_REVOCATIONS) : NULL;
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (st) {
-        sqlite3_bind_int64(st, 1, *cursor);
-        sqlite3_bind_int64(st, 2, now);
-        int rc;
-        int64_t seen = *cursor;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *kind = (const char *)sqlite3_column_text(st, 1);
-            const char *id = (const char *)sqlite3_column_text(st, 2);
-            seen = col_int(st, 0);
-            if (kind && id)
-                cb(strcmp(kind, "api") == 0 ? JOTD_REVOKED_API : JOTD_REVOKED_FAMILY, id, col_int(st, 3),
-                   col_int(st, 4), ctx);
-        }
-        if (rc == SQLITE_DONE) {
-            ret = JOTD_STORE_OK;
-            *cursor = seen > last ? seen : last;
-        } else {
-            log_db(c, "revocations");
-        }
-        done(st);
-    } else {
+    int64_t last = -1;
+    jotd_revocation_reader rd = {cb, ctx, *cursor};
+    jotd_store_rc ret =
+        run(c, S_REVOCATIONS_LAST, NO_ARGS, int_row, &last, W_ONE, NULL) == JOTD_STORE_OK
+            ? run(c, S_REVOCATIONS, ARGS(arg_int(*cursor), arg_int(now)), revocation_row, &rd, W_ROWS, NULL)
+            : JOTD_STORE_ERROR;
+    if (ret == JOTD_STORE_OK)
+        *cursor = rd.seen > last ? rd.seen : last;
+    else
         log_db(c, "revocations");
-    }
     release(s, c);
     return ret;
 }
@@ -1140,34 +904,20 @@ jotd_store_rc jotd_sqlite_revocations(jotd_sqlite *s, int64_t *cursor, int64_t n
  * long delete. */
 static jotd_store_rc purge_batches(jotd_sqlite *s, enum stmt_id id, int64_t before)
 {
-    for (;;) {
-        conn *c = acquire(s);
-        if (!c)
-            return JOTD_STORE_ERROR;
-        sqlite3_stmt *st = stmt(c, id);
-        int rc = SQLITE_ERROR, n = 0;
-        if (st) {
-            sqlite3_bind_int64(st, 1, before);
-            rc = sqlite3_step(st);
-            n = sqlite3_changes(c->db);
-            done(st);
-        }
-        if (rc != SQLITE_DONE)
-            log_db(c, "purge");
-        release(s, c);
-        if (rc != SQLITE_DONE)
-            return JOTD_STORE_ERROR;
-        if (n < 256)
-            return JOTD_STORE_OK;
-    }
+    long n = 256;
+    jotd_store_rc ret = JOTD_STORE_OK;
+    while (ret == JOTD_STORE_OK && n >= 256)
+        ret = run1(s, id, ARGS(arg_int(before)), NULL, &n, W_DONE, "purge");
+    return ret;
 }
 
-jotd_store_rc jotd_sqlite_purge(jotd_sqlite *s, int64_t grace_end, int64_t dead_before)
+static jotd_store_rc jotd_sqlite_purge(void *h, int64_t grace_end, int64_t dead_before)
 {
+    jotd_sqlite *s = h;
     conn *c = acquire(s);
     if (!c)
         return JOTD_STORE_ERROR;
-    sealed_purge(s, grace_end);
+    jotd_successor_cache_purge(s->successors, grace_end);
     release(s, c);
     jotd_store_rc rc = purge_batches(s, S_PURGE_FAMILIES, dead_before);
     return rc == JOTD_STORE_OK ? purge_batches(s, S_PURGE_REVOCATIONS, dead_before) : rc;
@@ -1175,15 +925,9 @@ jotd_store_rc jotd_sqlite_purge(jotd_sqlite *s, int64_t grace_end, int64_t dead_
 
 /* ---- API tokens and the sessions list --------------------------------- */
 
-/* An integer column that may be NULL (0 then). */
-static int64_t col_int0(sqlite3_stmt *st, int i)
+static void api_row(sqlite3_stmt *st, void *out)
 {
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : col_int(st, i);
-}
-
-static void api_row(sqlite3_stmt *st, jotd_api_token *t)
-{
-    memset(t, 0, sizeof *t);
+    jotd_api_token *t = out;
     col_copy(st, 0, t->id, sizeof t->id);
     col_copy(st, 1, t->user_id, sizeof t->user_id);
     col_copy(st, 2, t->name, sizeof t->name);
@@ -1197,9 +941,9 @@ static void api_row(sqlite3_stmt *st, jotd_api_token *t)
     col_copy(st, 9, t->kid, sizeof t->kid);
 }
 
-static void session_row(sqlite3_stmt *st, jotd_session *x)
+static void session_row(sqlite3_stmt *st, void *out)
 {
-    memset(x, 0, sizeof *x);
+    jotd_session *x = out;
     col_copy(st, 0, x->family.id, sizeof x->family.id);
     col_copy(st, 1, x->family.user_id, sizeof x->family.user_id);
     x->family.created_at = col_int(st, 2);
@@ -1211,196 +955,92 @@ static void session_row(sqlite3_stmt *st, jotd_session *x)
     x->revoked_at = col_int0(st, 8);
 }
 
-jotd_store_rc jotd_sqlite_api_token_insert(jotd_sqlite *s, const jotd_api_token *t)
+static jotd_store_rc jotd_sqlite_api_token_insert(void *h, const jotd_api_token *t)
 {
-    conn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, S_API_INSERT);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (st) {
-        bind_text(st, 1, t->id);
-        bind_text(st, 2, t->user_id);
-        bind_text(st, 3, t->name);
-        bind_text(st, 4, t->scopes);
-        sqlite3_bind_blob(st, 5, t->hash, sizeof t->hash, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, t->created_at);
-        sqlite3_bind_int64(st, 7, t->expires_at);
-        if (t->kid[0])
-            bind_text(st, 8, t->kid);
-        else
-            sqlite3_bind_null(st, 8);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            ret = JOTD_STORE_OK;
-        else if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-            ret = JOTD_STORE_EXISTS;
-        else
-            log_db(c, "api_token_insert");
-        done(st);
-    }
-    release(s, c);
-    return ret;
+    /* A token made without a key's name keeps every key (S_KEY_LIST). */
+    return run1(h, S_API_INSERT,
+                ARGS(arg_text(t->id), arg_text(t->user_id), arg_text(t->name), arg_text(t->scopes),
+                     arg_bytes(t->hash, sizeof t->hash), arg_int(t->created_at), arg_int(t->expires_at),
+                     arg_text(t->kid[0] ? t->kid : NULL)),
+                NULL, NULL, W_INSERT, "api_token_insert");
 }
 
-/* Run a one-row SELECT by one text key; fill(st, out) reads the row. */
-static jotd_store_rc select_one(jotd_sqlite *s, enum stmt_id id, const char *key, void (*fill)(sqlite3_stmt *, void *),
-                                void *out, const char *what)
-{
-    conn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, id);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (st) {
-        bind_text(st, 1, key);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            fill(st, out);
-            ret = JOTD_STORE_OK;
-        } else if (rc == SQLITE_DONE) {
-            ret = JOTD_STORE_NOT_FOUND;
-        } else {
-            log_db(c, what);
-        }
-        done(st);
-    }
-    release(s, c);
-    return ret;
-}
-
-static void fill_api(sqlite3_stmt *st, void *out)
-{
-    api_row(st, out);
-}
-
-static void fill_session(sqlite3_stmt *st, void *out)
-{
-    session_row(st, out);
-}
-
-jotd_store_rc jotd_sqlite_api_token_get(jotd_sqlite *s, const char *id, jotd_api_token *out)
+static jotd_store_rc jotd_sqlite_api_token_get(void *h, const char *id, jotd_api_token *out)
 {
     memset(out, 0, sizeof *out);
-    return select_one(s, S_API_GET, id, fill_api, out, "api_token_get");
+    return run1(h, S_API_GET, ARGS(arg_text(id)), api_row, out, W_ONE, "api_token_get");
 }
 
-jotd_store_rc jotd_sqlite_session_get(jotd_sqlite *s, const char *id, jotd_session *out)
+static jotd_store_rc jotd_sqlite_api_token_list(void *h, const char *user_id, jotd_api_token **out, size_t *n)
 {
-    memset(out, 0, sizeof *out);
-    return select_one(s, S_SESSION_GET, id, fill_session, out, "session_get");
-}
-
-/* The rows of a listing of one user's things (?1 user_id, ?2 now when
- * now >= 0), each read by row into an array of size-byte elements. */
-static jotd_store_rc list_rows(jotd_sqlite *s, enum stmt_id id, const char *user_id, int64_t now,
-                               void (*row)(sqlite3_stmt *st, void *out), size_t size, void **out, size_t *n,
-                               const char *what)
-{
-    *out = NULL;
-    *n = 0;
-    conn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, id);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    char *rows = NULL;
-    size_t count = 0;
-    if (st) {
-        bind_text(st, 1, user_id);
-        if (now >= 0)
-            sqlite3_bind_int64(st, 2, now);
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            rows = jotd_xrealloc(rows, (count + 1) * size);
-            row(st, rows + count++ * size);
-        }
-        if (rc == SQLITE_DONE) {
-            ret = JOTD_STORE_OK;
-        } else {
-            log_db(c, what);
-            free(rows);
-            rows = NULL;
-            count = 0;
-        }
-        done(st);
-    }
-    release(s, c);
-    *out = rows;
-    *n = count;
-    return ret;
-}
-
-static void api_row_any(sqlite3_stmt *st, void *out)
-{
-    api_row(st, out);
-}
-
-static void session_row_any(sqlite3_stmt *st, void *out)
-{
-    session_row(st, out);
-}
-
-jotd_store_rc jotd_sqlite_api_token_list(jotd_sqlite *s, const char *user_id, jotd_api_token **out, size_t *n)
-{
-    void *rows;
-    jotd_store_rc rc = list_rows(s, S_API_LIST, user_id, -1, api_row_any, sizeof **out, &rows, n, "api_token_list");
-    *out = rows;
+    listing l = {.rows = {.size = sizeof **out}, .fill = api_row};
+    jotd_store_rc rc = run1(h, S_API_LIST, ARGS(arg_text(user_id)), listing_row, &l, W_ROWS, "api_token_list");
+    *out = jotd_rows_take(&l.rows, rc, n);
     return rc;
 }
 
-jotd_store_rc jotd_sqlite_session_list(jotd_sqlite *s, const char *user_id, int64_t now, jotd_session **out,
-                                      size_t *n)
+static jotd_store_rc jotd_sqlite_api_token_revoke(void *h, const char *user_id, const char *id, int64_t now)
 {
-    void *rows;
-    jotd_store_rc rc = list_rows(s, S_SESSION_LIST, user_id, now, session_row_any, sizeof **out, &rows, n,
-                                 "session_list");
-    *out = rows;
+    return run1(h, S_API_REVOKE, ARGS(arg_text(id), arg_text(user_id), arg_int(now)), NULL, NULL, W_CHANGE,
+                "api_token_revoke");
+}
+
+static jotd_store_rc jotd_sqlite_api_token_touch(void *h, const char *id, int64_t when)
+{
+    return run1(h, S_API_TOUCH, ARGS(arg_text(id), arg_int(when)), NULL, NULL, W_CHANGE, "api_token_touch");
+}
+
+static jotd_store_rc jotd_sqlite_api_token_purge(void *h, int64_t dead_before)
+{
+    return purge_batches(h, S_API_PURGE, dead_before);
+}
+
+static jotd_store_rc jotd_sqlite_session_list(void *h, const char *user_id, int64_t now, jotd_session **out,
+                                              size_t *n)
+{
+    listing l = {.rows = {.size = sizeof **out}, .fill = session_row};
+    jotd_store_rc rc = run1(h, S_SESSION_LIST, ARGS(arg_text(user_id), arg_int(now)), listing_row, &l, W_ROWS,
+                            "session_list");
+    *out = jotd_rows_take(&l.rows, rc, n);
     return rc;
 }
 
-jotd_store_rc jotd_sqlite_api_token_revoke(jotd_sqlite *s, const char *user_id, const char *id, int64_t now)
+static jotd_store_rc jotd_sqlite_session_get(void *h, const char *id, jotd_session *out)
 {
-    conn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, S_API_REVOKE);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (st) {
-        bind_text(st, 1, id);
-        bind_text(st, 2, user_id);
-        sqlite3_bind_int64(st, 3, now);
-        if (sqlite3_step(st) == SQLITE_DONE)
-            ret = sqlite3_changes(c->db) == 1 ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND;
-        else
-            log_db(c, "api_token_revoke");
-        done(st);
-    }
-    release(s, c);
-    return ret;
+    memset(out, 0, sizeof *out);
+    return run1(h, S_SESSION_GET, ARGS(arg_text(id)), session_row, out, W_ONE, "session_get");
 }
 
-jotd_store_rc jotd_sqlite_api_token_touch(jotd_sqlite *s, const char *id, int64_t when)
-{
-    conn *c = acquire(s);
-    if (!c)
-        return JOTD_STORE_ERROR;
-    sqlite3_stmt *st = stmt(c, S_API_TOUCH);
-    jotd_store_rc ret = JOTD_STORE_ERROR;
-    if (st) {
-        bind_text(st, 1, id);
-        sqlite3_bind_int64(st, 2, when);
-        if (sqlite3_step(st) == SQLITE_DONE)
-            ret = sqlite3_changes(c->db) == 1 ? JOTD_STORE_OK : JOTD_STORE_NOT_FOUND;
-        else
-            log_db(c, "api_token_touch");
-        done(st);
-    }
-    release(s, c);
-    return ret;
-}
-
-jotd_store_rc jotd_sqlite_api_token_purge(jotd_sqlite *s, int64_t dead_before)
-{
-    return purge_batches(s, S_API_PURGE, dead_before);
-}
+const jotd_store_backend jotd_store_sqlite = {
+    .name = "sqlite",
+    .schema_latest = JOTD_SQLITE_SCHEMA_LATEST,
+    .accepts = jotd_sqlite_accepts,
+    .open = jotd_sqlite_open,
+    .close = jotd_sqlite_close,
+    .background = jotd_sqlite_background,
+    .schema_version = jotd_sqlite_schema_version,
+    .ping = jotd_sqlite_ping,
+    .user_insert = jotd_sqlite_user_insert,
+    .user_find = jotd_sqlite_user_find,
+    .user_get = jotd_sqlite_user_get,
+    .user_set_hash = jotd_sqlite_user_set_hash,
+    .key_insert = jotd_sqlite_key_insert,
+    .key_list = jotd_sqlite_key_list,
+    .key_delete = jotd_sqlite_key_delete,
+    .session_create = jotd_sqlite_session_create,
+    .refresh_get = jotd_sqlite_refresh_get,
+    .refresh_exchange = jotd_sqlite_refresh_exchange,
+    .refresh_grace = jotd_sqlite_refresh_grace,
+    .family_revoke = jotd_sqlite_family_revoke,
+    .revocations = jotd_sqlite_revocations,
+    .watch_revocations = NULL, /* one process writes the file */
+    .purge = jotd_sqlite_purge,
+    .api_token_insert = jotd_sqlite_api_token_insert,
+    .api_token_get = jotd_sqlite_api_token_get,
+    .api_token_list = jotd_sqlite_api_token_list,
+    .api_token_revoke = jotd_sqlite_api_token_revoke,
+    .api_token_touch = jotd_sqlite_api_token_touch,
+    .api_token_purge = jotd_sqlite_api_token_purge,
+    .session_list = jotd_sqlite_session_list,
+    .session_get = jotd_sqlite_session_get,
+};

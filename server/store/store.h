@@ -1,8 +1,9 @@
 /*
  * server/store/store.h - the store interface: everything jotd keeps, behind
- * functions that name no SQL and no backend type. Handlers (server/auth) use
- * only this header; store.c dispatches each call to the backend the
- * location names (pg.c for a postgresql:// URI, sqlite.c for a file path).
+ * functions that name no SQL and no backend type. The rest of jotd uses
+ * only this header; store.c hands each call to the backend the location
+ * names (pg.c for a postgresql:// URI, sqlite.c for a file path), through
+ * the struct of function pointers that each of them fills (backend.h).
  *
  * Every function is safe to call from any thread at once. Each state change
  * is one transaction. Times are seconds since the epoch.
@@ -12,7 +13,7 @@
  * a master key that is not in the store; refresh tokens only as SHA-256
  * hashes (plus their jti); for the grace window only, the successor refresh
  * token sealed under the master key (a backend may keep that part in
- * memory: the SQLite one does).
+ * memory: the SQLite one does, successors.c).
  */
 #ifndef JOTD_STORE_H
 #define JOTD_STORE_H

@@ -97,8 +97,12 @@ def signups(t):
             r = req(s, "POST", "/signup", {"username": "erin%d" % i, "password": PW}, "127.0.0.2")
             free.append(time.time() - t0)
             t.eq(r.status, 201, "signup: a free name is 201 (%d)" % i)
-        mt, mf = statistics.median(taken), statistics.median(free)
-        print("# median signup: taken %.1f ms, free %.1f ms" % (mt * 1000, mf * 1000))
+        # The fastest of each: what the work costs, without the noise of a
+        # shared machine (before the fix a taken name cost no hash: 0.3 ms
+        # against 20).
+        mt, mf = min(taken), min(free)
+        print("# fastest signup: taken %.1f ms, free %.1f ms (medians %.1f, %.1f)"
+              % (mt * 1000, mf * 1000, statistics.median(taken) * 1000, statistics.median(free) * 1000))
         t.check(mt > 0.5 * mf, "signup: a taken name costs what a free one does (%.1f vs %.1f ms)"
                 % (mt * 1000, mf * 1000))
         r = req(s, "POST", "/signup", {"username": "frank", "password": PW}, "127.0.0.2")
@@ -119,15 +123,18 @@ def dormant(t):
                    stdin=(PW + "\n").encode())
         t.eq(p.returncode, 0, "dormant: a user hashed with m=256 KiB, t=1 (user add)")
         times = {"current": [], "dormant": []}
-        for _ in range(5):
+        for _ in range(7):
             for who in times:
                 t0 = time.time()
                 r = login(s, who, WRONG)
                 times[who].append(time.time() - t0)
                 t.eq(r.status, 401, "dormant: %s, wrong password: 401" % who)
-        mc, md = statistics.median(times["current"]), statistics.median(times["dormant"])
-        print("# median wrong-password answer: current %.1f ms, dormant %.1f ms" % (mc * 1000, md * 1000))
-        t.check(md >= 0.7 * mc, "dormant: a wrong password costs as long for the dormant user (%.1f vs %.1f ms)"
+        # The fastest of each, as above (before the fix: 1 ms against 30).
+        mc, md = min(times["current"]), min(times["dormant"])
+        print("# fastest wrong-password answer: current %.1f ms, dormant %.1f ms (medians %.1f, %.1f)"
+              % (mc * 1000, md * 1000, statistics.median(times["current"]) * 1000,
+                 statistics.median(times["dormant"]) * 1000))
+        t.check(md >= 0.6 * mc, "dormant: a wrong password costs as long for the dormant user (%.1f vs %.1f ms)"
                 % (md * 1000, mc * 1000))
         r = login(s, "dormant", PW)
         t.eq(r.status, 200, "dormant: the right password works (and upgrades the hash)")

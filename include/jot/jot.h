@@ -6,6 +6,8 @@
  *   jot/jwk.h    algorithms, keys (PEM, JWK, JWKS), thumbprints, keygen
  *   jot/jws.h    compact JWS and the JWA signature layer
  *   jot/jwt.h    signing claims, the verifier, reading verified claims
+ *   jot/util.h   base64url, wiping, constant-time compare, UTF-8 and JSON
+ *                depth checks
  *
  * Ownership: every function that hands back a new object or string says so;
  * objects are freed with their own _free (NULL is always accepted), strings
@@ -21,6 +23,7 @@
 #include "jwk.h"
 #include "jws.h"
 #include "jwt.h"
+#include "util.h"
 
 #define JOT_VERSION_MAJOR 0
 #define JOT_VERSION_MINOR 1

@@ -120,3 +120,35 @@ int jot__b64url_decode(const char *in, size_t n, uint8_t *out, size_t *out_len)
     *out_len = o;
     return 0;
 }
+
+size_t jot_base64url_len(size_t n)
+{
+    return JOT__B64_ENC_LEN(n);
+}
+
+void jot_base64url_encode(const void *in, size_t n, char *out)
+{
+    jot__b64url_encode(in, n, out);
+    out[JOT__B64_ENC_LEN(n)] = '\0';
+}
+
+jot_status jot_base64url_decode(const char *in, size_t n, void *out, size_t cap, size_t *out_len)
+{
+    /* The exact length of the decoding (RFC 4648 5: 3 bytes per group of
+     * 4 characters, and 1 or 2 for a final group of 2 or 3). */
+    size_t len = n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0);
+    size_t got;
+
+    if ((in == NULL && n > 0) || (out == NULL && cap > 0) || out_len == NULL)
+        return JOT_E_ARG;
+    if (n % 4 == 1)
+        return JOT_E_MALFORMED;
+    if (cap < len)
+        return JOT_E_ARG;
+    if (jot__b64url_decode(in, n, out, &got) != 0) {
+        jot_wipe(out, len);
+        return JOT_E_MALFORMED;
+    }
+    *out_len = got;
+    return JOT_OK;
+}

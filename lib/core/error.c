@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "crypto/crypto.h"
 
 static const struct {
     jot_status status;
@@ -81,7 +80,7 @@ jot_status jot__fail(jot_diag *d, jot_status status, const char *fmt, ...)
 void jot_free(void *p)
 {
     if (p) {
-        jot__wipe(p, strlen(p));
+        jot_wipe(p, strlen(p));
         free(p);
     }
 }

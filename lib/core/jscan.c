@@ -100,6 +100,18 @@ size_t jot__utf8_len(const unsigned char *p, size_t avail)
     return len;
 }
 
+int jot_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t l = p[i] < 0x80 ? 1 : jot__utf8_len(p + i, n - i);
+        if (!l)
+            return 0;
+        i += l;
+    }
+    return 1;
+}
+
 /* 1 for the bytes a string may hold as they are: printable ASCII other
  * than '"' and '\\'. */
 const uint8_t jot__json_plain[256] = {
@@ -276,8 +288,8 @@ static int push_name(scanner *sc, size_t first, uint64_t *seen, const char *p, s
     return 1;
 }
 
-static const char *const reg_names[JOT__R_COUNT] = {"alg", "kid", "typ", "cty", "crit", "iss",
-                                                    "sub", "aud", "exp", "nbf", "iat", "jti"};
+const char jot__reg_names[JOT__R_COUNT][5] = {"iss", "sub", "aud", "exp", "nbf", "iat",
+                                              "jti", "alg", "kid", "typ", "cty", "crit"};
 
 /* The registered name that the name span is (decoded), or -1. */
 static int classify(const char *p, size_t len, int escaped)
@@ -292,8 +304,8 @@ static int classify(const char *p, size_t len, int escaped)
     if (len != 3 && len != 4)
         return -1;
     for (int r = 0; r < JOT__R_COUNT; r++)
-        if (reg_names[r][0] == p[0] && reg_names[r][1] == p[1] && reg_names[r][2] == p[2] &&
-            reg_names[r][3] == (len == 4 ? p[3] : '\0'))
+        if (jot__reg_names[r][0] == p[0] && jot__reg_names[r][1] == p[1] && jot__reg_names[r][2] == p[2] &&
+            jot__reg_names[r][3] == (len == 4 ? p[3] : '\0'))
             return r;
     return -1;
 }

@@ -41,8 +41,8 @@ typedef struct jot__jmember {
  * (RFC 7515 4.1, RFC 7519 4.1), located while scanning so that looking
  * one up costs nothing. */
 typedef enum jot__reg {
-    JOT__R_ALG, JOT__R_KID, JOT__R_TYP, JOT__R_CTY, JOT__R_CRIT,
     JOT__R_ISS, JOT__R_SUB, JOT__R_AUD, JOT__R_EXP, JOT__R_NBF, JOT__R_IAT, JOT__R_JTI,
+    JOT__R_ALG, JOT__R_KID, JOT__R_TYP, JOT__R_CTY, JOT__R_CRIT,
     JOT__R_COUNT
 } jot__reg;
 
@@ -53,6 +53,10 @@ typedef struct jot__jdoc {
     int16_t reg[JOT__R_COUNT]; /* index of each registered member, or -1 */
     jot__jmember inline_members[JOT__JDOC_INLINE];
 } jot__jdoc;
+
+/* The names of jot__reg, in its order (claims first: a claims set has more
+ * members than a header, and the scanner tries them in turn). */
+extern const char jot__reg_names[JOT__R_COUNT][5];
 
 /* The registered member r of a scanned object, or NULL. */
 static inline const jot__jmember *jot__jdoc_reg(const jot__jdoc *doc, jot__reg r)
@@ -102,7 +106,8 @@ int jot__jarray_next(const char *span, size_t len, size_t *pos, jot__jmember *el
 extern const uint8_t jot__json_plain[256];
 
 /* Length of the valid UTF-8 sequence of two or more bytes at p (RFC 3629
- * 4: no overlong forms, no surrogates, nothing above U+10FFFF), or 0. */
+ * 4: no overlong forms, no surrogates, nothing above U+10FFFF), or 0: the
+ * one UTF-8 check of libjot, which jot_utf8_valid runs over a text. */
 size_t jot__utf8_len(const unsigned char *p, size_t avail);
 
 #endif

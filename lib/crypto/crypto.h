@@ -22,10 +22,6 @@ typedef struct jot__bytes {
 
 void jot__bytes_clear(jot__bytes *b);
 
-/* Wipe memory so that the compiler cannot skip it (OPENSSL_cleanse). */
-void jot__wipe(void *p, size_t n);
-/* 1 when the n bytes at a and b are equal, in time independent of them. */
-int jot__ct_equal(const void *a, const void *b, size_t n);
 /* n bytes from the CSPRNG. */
 jot_status jot__random(void *out, size_t n);
 /* SHA-256 of data. */
@@ -74,6 +70,15 @@ jot_status jot__pkey_to_pem(const jot_key *k, int private, char **out);
 jot_status jot__hmac_prepare(jot_key *k);
 /* Release k->pkey and k->prep. */
 void jot__pkey_free(jot_key *k);
+
+/* Sign msg (not NULL) with k under alg into sig (room for JOT_SIG_MAX
+ * bytes), or verify sig, as jot_sig_sign and jot_sig_verify do (jot/jws.h),
+ * for a key that the caller has found fit for alg (jot_key_fits): the check
+ * runs once per key and operation, in the caller. */
+jot_status jot__sig_sign(const jot_key *k, jot_alg alg, const void *msg, size_t msg_len, uint8_t *sig,
+                         size_t *sig_len);
+jot_status jot__sig_verify(const jot_key *k, jot_alg alg, const void *msg, size_t msg_len, const uint8_t *sig,
+                           size_t sig_len);
 
 /* Signature size of alg with k: the HMAC output, the RSA modulus bytes,
  * 2 * coordinate length for ECDSA, 64 / 114 for EdDSA. */

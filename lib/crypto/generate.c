@@ -13,9 +13,8 @@ jot_status jot__pkey_generate(jot_key *k, jot_alg alg, unsigned bits)
     if (k == NULL)
         return JOT_E_ARG;
     ERR_set_mark();
-    switch (alg) {
-    case JOT_RS256: case JOT_RS384: case JOT_RS512:
-    case JOT_PS256: case JOT_PS384: case JOT_PS512:
+    switch (jot__alg_kty(alg)) {
+    case JOT_KTY_RSA:
         /* RFC 7518 3.3 and 3.5: 2048 bits at least. The public exponent is
          * OpenSSL's default, 65537. */
         if (bits == 0)
@@ -30,16 +29,10 @@ jot_status jot__pkey_generate(jot_key *k, jot_alg alg, unsigned bits)
         }
         pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
         break;
-    case JOT_ES256:
-        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    case JOT_KTY_EC:
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", jot__crv_name(jot__alg_crv(alg)));
         break;
-    case JOT_ES384:
-        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
-        break;
-    case JOT_ES512:
-        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
-        break;
-    case JOT_EDDSA:
+    case JOT_KTY_OKP:
         pkey = EVP_PKEY_Q_keygen(NULL, NULL, bits == 448 ? "ED448" : "ED25519");
         break;
     default:

@@ -17,19 +17,10 @@
 #define JOT__CRV_MAX 66u
 #define JOT__HASH_MAX 64u
 
-/* The RSA moduli libjot accepts, in bits. The upper bound keeps every
- * signature within JOT_SIG_MAX bytes. */
-#define JOT__RSA_MIN_BITS 2048
-#define JOT__RSA_MAX_BITS 16384
-
-/* The SHA-2 function of a JWA algorithm: 0 for SHA-256, 1 for SHA-384, 2 for
- * SHA-512, -1 for EdDSA (which hashes internally) or an unknown value. */
-int jot__hash_index(jot_alg alg);
-/* The output length of the algorithm's hash, 0 for none. */
-size_t jot__hash_len(jot_alg alg);
-/* The fetched SHA-2 digest of index i (0..2), fetched once for the whole
- * process, or NULL when the provider has none. */
-const EVP_MD *jot__md(int i);
+/* The SHA-2 digest of alg's hash (jot__alg_hash_len), fetched once for
+ * the whole process; NULL for EdDSA (which hashes internally), an unknown
+ * value, or a provider that has none. */
+const EVP_MD *jot__alg_md(jot_alg alg);
 /* The order n of a NIST curve as big-endian bytes of exactly
  * jot__crv_len(crv) bytes, or NULL for another curve. */
 const uint8_t *jot__ec_order(jot__crv crv);

@@ -17,17 +17,12 @@ static const char *okp_type(jot__crv crv)
     }
 }
 
-/* RFC 8032 5.1.5 and 5.2.5: public keys are 32 and 57 octets, and so are
- * the private keys (the seeds). */
-static size_t okp_len(jot__crv crv)
-{
-    return crv == JOT__CRV_ED25519 ? 32u : crv == JOT__CRV_ED448 ? 57u : 0u;
-}
-
 jot_status jot__okp_from(jot_key *k, jot__crv crv, jot__bytes x, jot__bytes d)
 {
+    /* RFC 8032 5.1.5 and 5.2.5: public keys are 32 and 57 octets, and so
+     * are the private keys (the seeds). */
     const char *type = okp_type(crv);
-    size_t len = okp_len(crv);
+    size_t len = jot__crv_len(crv);
     uint8_t derived[57];
     size_t dlen = sizeof derived;
     OSSL_PARAM params[2];
@@ -108,7 +103,7 @@ jot_status jot__okp_export(const jot_key *k, int private, jot__bytes *x, jot__by
     }
     if (k == NULL)
         return JOT_E_ARG;
-    len = okp_len(k->crv);
+    len = jot__crv_len(k->crv);
     if (k->kty != JOT_KTY_OKP || k->pkey == NULL || len == 0)
         return JOT_E_KEY;
     ERR_set_mark();

@@ -284,28 +284,24 @@ size_t jot__sig_len(const jot_key *k, jot_alg alg)
 {
     int size;
 
-    if (k == NULL)
+    if (k == NULL || jot__alg_kty(alg) != k->kty)
         return 0;
-    switch (alg) {
-    case JOT_HS256: case JOT_HS384: case JOT_HS512:
-        return k->kty == JOT_KTY_OCT ? jot__hash_len(alg) : 0;
-    case JOT_RS256: case JOT_RS384: case JOT_RS512:
-    case JOT_PS256: case JOT_PS384: case JOT_PS512:
-        if (k->kty != JOT_KTY_RSA || k->pkey == NULL)
+    switch (k->kty) {
+    case JOT_KTY_OCT:
+        return jot__alg_hash_len(alg);
+    case JOT_KTY_RSA:
+        if (k->pkey == NULL)
             return 0;
         size = EVP_PKEY_get_size((const EVP_PKEY *)k->pkey);
         return size > 0 ? (size_t)size : 0;
-    case JOT_ES256: case JOT_ES384: case JOT_ES512:
+    case JOT_KTY_EC:
         /* RFC 7518 3.4: R and S, each the coordinate length. */
-        return k->kty == JOT_KTY_EC ? 2 * jot__crv_len(k->crv) : 0;
-    case JOT_EDDSA:
+        return 2 * jot__crv_len(k->crv);
+    case JOT_KTY_OKP:
         /* RFC 8032 5.1.6 and 5.2.6. */
-        if (k->kty != JOT_KTY_OKP)
-            return 0;
         return k->crv == JOT__CRV_ED25519 ? 64u : k->crv == JOT__CRV_ED448 ? 114u : 0u;
-    default:
-        return 0;
     }
+    return 0;
 }
 
 void jot__pkey_free(jot_key *k)

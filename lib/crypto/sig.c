@@ -1,6 +1,7 @@
 /*
  * lib/crypto/sig.c - the JWA signature layer (RFC 7518 3, RFC 8037 3.1):
- * jot_sig_sign and jot_sig_verify, see jot/jws.h.
+ * jot__sig_sign and jot__sig_verify (crypto.h), and the public
+ * jot_sig_sign and jot_sig_verify (jot/jws.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,19 +16,9 @@
  * curve: P-521 gives two INTEGERs of up to 67 octets each, 141 in all. */
 #define ECDSA_DER_MAX 160u
 
-static int is_hmac(jot_alg alg)
-{
-    return alg == JOT_HS256 || alg == JOT_HS384 || alg == JOT_HS512;
-}
-
 static int is_pss(jot_alg alg)
 {
     return alg == JOT_PS256 || alg == JOT_PS384 || alg == JOT_PS512;
-}
-
-static int is_ecdsa(jot_alg alg)
-{
-    return alg == JOT_ES256 || alg == JOT_ES384 || alg == JOT_ES512;
 }
 
 /*
@@ -45,7 +36,7 @@ static int sig_init(EVP_MD_CTX *ctx, const jot_key *k, jot_alg alg, int sign)
     int ok;
 
     if (alg != JOT_EDDSA) {
-        md = jot__md(jot__hash_index(alg));
+        md = jot__alg_md(alg);
         if (md == NULL)
             return 0;
     }
@@ -162,26 +153,6 @@ static int in_range(const uint8_t *v, const uint8_t *n, size_t len)
     return i < len && memcmp(v, n, len) < 0;
 }
 
-/* The algorithms a key of this type and curve serves. */
-static void key_algs(const jot_key *k, jot_alg *first, jot_alg *last)
-{
-    *first = *last = JOT_ALG_UNSET;
-    switch (k->kty) {
-    case JOT_KTY_RSA:
-        *first = JOT_RS256;
-        *last = JOT_PS512;
-        break;
-    case JOT_KTY_EC:
-        *first = *last = k->crv == JOT__CRV_P256 ? JOT_ES256 : k->crv == JOT__CRV_P384 ? JOT_ES384 : JOT_ES512;
-        break;
-    case JOT_KTY_OKP:
-        *first = *last = JOT_EDDSA;
-        break;
-    default:
-        break;
-    }
-}
-
 static EVP_MD_CTX *make_template(const jot_key *k, jot_alg alg, int sign)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -202,16 +173,16 @@ static EVP_MD_CTX *make_template(const jot_key *k, jot_alg alg, int sign)
 jot_status jot__sig_prepare(jot_key *k)
 {
     struct jot__prep *p;
-    jot_alg first, last;
 
     if (k == NULL || k->pkey == NULL)
         return JOT_E_ARG;
     p = calloc(1, sizeof *p);
     if (p == NULL)
         return JOT_E_NOMEM;
-    key_algs(k, &first, &last);
     ERR_set_mark();
-    for (int a = (int)first; first != JOT_ALG_UNSET && a <= (int)last; a++) {
+    for (int a = 1; a <= JOT_ALG_MAX; a++) {
+        if (jot__key_type_fits(k, (jot_alg)a) != JOT_OK)
+            continue;
         p->verify[a] = make_template(k, (jot_alg)a, 0);
         if (k->priv)
             p->sign[a] = make_template(k, (jot_alg)a, 1);
@@ -262,7 +233,7 @@ static jot_status pkey_sign(const jot_key *k, jot_alg alg, const void *msg, size
     ctx = op_ctx(k, alg, 1);
     if (ctx == NULL)
         goto done;
-    if (is_ecdsa(alg)) {
+    if (jot__alg_kty(alg) == JOT_KTY_EC) {
         len = sizeof der;
         if (EVP_DigestSign(ctx, der, &len, msg, msg_len) == 1 && ecdsa_der_to_raw(der, len, sig, want / 2))
             st = JOT_OK;
@@ -288,7 +259,7 @@ static jot_status pkey_verify(const jot_key *k, jot_alg alg, const void *msg, si
 
     if (k->pkey == NULL)
         return JOT_E_KEY;
-    if (is_ecdsa(alg)) {
+    if (jot__alg_kty(alg) == JOT_KTY_EC) {
         /* RFC 7518 3.4 and FIPS 186-4 6.4.2 step 1: r and s in [1, n - 1],
          * checked here so that no zero or oversized value ever reaches the
          * verifier (CVE-2022-21449). */
@@ -314,6 +285,43 @@ static jot_status pkey_verify(const jot_key *k, jot_alg alg, const void *msg, si
     return st;
 }
 
+jot_status jot__sig_sign(const jot_key *key, jot_alg alg, const void *msg, size_t msg_len, uint8_t *sig,
+                         size_t *sig_len)
+{
+    if (!key->priv)
+        return JOT_E_KEY;
+    if (jot__alg_kty(alg) == JOT_KTY_OCT)
+        return jot__hmac_compute(key, alg, msg, msg_len, sig, sig_len);
+    return pkey_sign(key, alg, msg, msg_len, sig, sig_len);
+}
+
+jot_status jot__sig_verify(const jot_key *key, jot_alg alg, const void *msg, size_t msg_len, const uint8_t *sig,
+                           size_t sig_len)
+{
+    uint8_t mac[JOT__HASH_MAX];
+    size_t mac_len = 0;
+    jot_status st;
+
+    /* Every JWS signature has one exact length (RFC 7518 3.2 to 3.5, RFC
+     * 8037 3.1): a truncated MAC, an RSA signature shorter than the modulus
+     * or an ECDSA signature in another encoding is refused here. */
+    size_t want = jot__sig_len(key, alg);
+    if (want == 0)
+        return JOT_E_KEY_MISMATCH;
+    if (sig_len != want)
+        return JOT_E_BAD_SIGNATURE;
+    if (jot__alg_kty(alg) != JOT_KTY_OCT)
+        return pkey_verify(key, alg, msg, msg_len, sig, sig_len);
+    /* RFC 7518 3.2: recompute and compare in constant time. */
+    st = jot__hmac_compute(key, alg, msg, msg_len, mac, &mac_len);
+    if (st == JOT_OK && (mac_len != sig_len || CRYPTO_memcmp(mac, sig, sig_len) != 0))
+        st = JOT_E_BAD_SIGNATURE;
+    OPENSSL_cleanse(mac, sizeof mac);
+    return st;
+}
+
+/* The public entry points (see jot/jws.h) check their arguments and the
+ * key's fit; the library's own callers have done both already. */
 jot_status jot_sig_sign(const jot_key *key, jot_alg alg, const void *msg, size_t msg_len, uint8_t *sig,
                         size_t *sig_len)
 {
@@ -322,46 +330,16 @@ jot_status jot_sig_sign(const jot_key *key, jot_alg alg, const void *msg, size_t
     if (key == NULL || sig == NULL || sig_len == NULL || (msg == NULL && msg_len > 0))
         return JOT_E_ARG;
     st = jot_key_fits(key, alg);
-    if (st != JOT_OK)
-        return st;
-    if (!key->priv)
-        return JOT_E_KEY;
-    if (msg == NULL)
-        msg = "";
-    if (is_hmac(alg))
-        return jot__hmac_compute(key, alg, msg, msg_len, sig, sig_len);
-    return pkey_sign(key, alg, msg, msg_len, sig, sig_len);
+    return st != JOT_OK ? st : jot__sig_sign(key, alg, msg != NULL ? msg : "", msg_len, sig, sig_len);
 }
 
 jot_status jot_sig_verify(const jot_key *key, jot_alg alg, const void *msg, size_t msg_len, const uint8_t *sig,
                           size_t sig_len)
 {
-    uint8_t mac[JOT__HASH_MAX];
-    size_t mac_len = 0;
-    size_t want;
     jot_status st;
 
     if (key == NULL || (msg == NULL && msg_len > 0) || (sig == NULL && sig_len > 0))
         return JOT_E_ARG;
     st = jot_key_fits(key, alg);
-    if (st != JOT_OK)
-        return st;
-    if (msg == NULL)
-        msg = "";
-    /* Every JWS signature has one exact length (RFC 7518 3.2 to 3.5, RFC
-     * 8037 3.1): a truncated MAC, an RSA signature shorter than the modulus
-     * or an ECDSA signature in another encoding is refused here. */
-    want = jot__sig_len(key, alg);
-    if (want == 0)
-        return JOT_E_KEY_MISMATCH;
-    if (sig_len != want)
-        return JOT_E_BAD_SIGNATURE;
-    if (!is_hmac(alg))
-        return pkey_verify(key, alg, msg, msg_len, sig, sig_len);
-    /* RFC 7518 3.2: recompute and compare in constant time. */
-    st = jot__hmac_compute(key, alg, msg, msg_len, mac, &mac_len);
-    if (st == JOT_OK && (mac_len != sig_len || CRYPTO_memcmp(mac, sig, sig_len) != 0))
-        st = JOT_E_BAD_SIGNATURE;
-    OPENSSL_cleanse(mac, sizeof mac);
-    return st;
+    return st != JOT_OK ? st : jot__sig_verify(key, alg, msg != NULL ? msg : "", msg_len, sig, sig_len);
 }

@@ -1,16 +1,14 @@
 /*
- * lib/crypto/util.c - the small primitives (wipe, constant-time compare,
- * random bytes, SHA-256) and the algorithm objects fetched once per process.
+ * lib/crypto/util.c - random bytes, SHA-256, and the algorithm objects
+ * fetched once per process.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <openssl/bn.h>
-#include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 #include <openssl/rand.h>
@@ -55,32 +53,19 @@ static int init(void)
     return pthread_once(&g_once, init_once) == 0 && g_init_ok;
 }
 
-int jot__hash_index(jot_alg alg)
+/* SHA-256, SHA-384 and SHA-512 (the only hashes of the JWA signature
+ * algorithms) by their output length. */
+static const EVP_MD *md_of_len(size_t len)
 {
-    switch (alg) {
-    case JOT_HS256: case JOT_RS256: case JOT_PS256: case JOT_ES256:
-        return 0;
-    case JOT_HS384: case JOT_RS384: case JOT_PS384: case JOT_ES384:
-        return 1;
-    case JOT_HS512: case JOT_RS512: case JOT_PS512: case JOT_ES512:
-        return 2;
-    default:
-        return -1;
-    }
-}
-
-size_t jot__hash_len(jot_alg alg)
-{
-    static const size_t lens[3] = {32, 48, 64};
-    int i = jot__hash_index(alg);
-    return i < 0 ? 0 : lens[i];
-}
-
-const EVP_MD *jot__md(int i)
-{
-    if (i < 0 || i > 2 || !init())
+    int i = len == 32 ? 0 : len == 48 ? 1 : len == 64 ? 2 : -1;
+    if (i < 0 || !init())
         return NULL;
     return g_md[i];
+}
+
+const EVP_MD *jot__alg_md(jot_alg alg)
+{
+    return md_of_len(jot__alg_hash_len(alg));
 }
 
 const uint8_t *jot__ec_order(jot__crv crv)
@@ -95,19 +80,6 @@ const uint8_t *jot__ec_order(jot__crv crv)
     if (!init())
         return NULL;
     return g_order[i];
-}
-
-void jot__wipe(void *p, size_t n)
-{
-    if (p != NULL && n > 0)
-        OPENSSL_cleanse(p, n);
-}
-
-int jot__ct_equal(const void *a, const void *b, size_t n)
-{
-    if (n == 0)
-        return 1;
-    return CRYPTO_memcmp(a, b, n) == 0;
 }
 
 jot_status jot__random(void *out, size_t n)
@@ -130,7 +102,7 @@ jot_status jot__random(void *out, size_t n)
 
 jot_status jot__sha256(const void *data, size_t n, uint8_t out[32])
 {
-    const EVP_MD *md = jot__md(0);
+    const EVP_MD *md = md_of_len(32);
     unsigned int len = 0;
 
     if ((data == NULL && n > 0) || out == NULL)
@@ -147,7 +119,7 @@ void jot__bytes_clear(jot__bytes *b)
     if (b == NULL)
         return;
     if (b->p != NULL) {
-        jot__wipe(b->p, b->n);
+        jot_wipe(b->p, b->n);
         free(b->p);
     }
     b->p = NULL;

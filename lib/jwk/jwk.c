@@ -9,7 +9,7 @@
 #include "crypto/crypto.h"
 #include "jwk/jwk.h"
 
-static const char *const jot_private_members[] = {"d", "p", "q", "dp", "dq", "qi", "k", NULL};
+const char *const jot__jwk_private_members[] = {"d", "p", "q", "dp", "dq", "qi", "k", NULL};
 
 /* Decode the base64url member name of jwk into b (owned by the caller).
  * JOT_E_NOT_FOUND when absent (and not required), JOT_E_KEY when not a
@@ -18,18 +18,17 @@ static jot_status member_bytes(const json_t *jwk, const char *name, int required
 {
     b->p = NULL;
     b->n = 0;
-    json_t *m = json_object_get(jwk, name);
+    json_t *m = jot__json_get(jwk, name);
     if (!m)
         return required ? JOT_E_KEY : JOT_E_NOT_FOUND;
-    if (!json_is_string(m))
-        return JOT_E_KEY;
-    size_t len = json_string_length(m);
-    if (len == 0)
+    size_t len;
+    const char *text = jot__json_str(m, &len);
+    if (!text || len == 0)
         return JOT_E_KEY;
     b->p = malloc(JOT__B64_DEC_MAX(len));
     if (!b->p)
         return JOT_E_NOMEM;
-    if (jot__b64url_decode(json_string_value(m), len, b->p, &b->n) != 0) {
+    if (jot__b64url_decode(text, len, b->p, &b->n) != 0) {
         jot__bytes_clear(b);
         return JOT_E_KEY;
     }
@@ -43,7 +42,7 @@ static jot_status rsa_from_json(const json_t *jwk, jot_key *k)
     jot_status s = JOT_OK;
 
     /* RFC 7518 6.3.2.7: multi-prime keys are not supported here. */
-    if (json_object_get(jwk, "oth"))
+    if (jot__json_get(jwk, "oth"))
         return JOT_E_UNSUPPORTED;
     for (int i = 0; i < JOT__RSA_COUNT && s == JOT_OK; i++) {
         s = member_bytes(jwk, names[i], i <= JOT__RSA_E, &m[i]);
@@ -67,10 +66,10 @@ static jot_status rsa_from_json(const json_t *jwk, jot_key *k)
 
 static jot_status crv_from_json(const json_t *jwk, jot__crv *crv)
 {
-    json_t *c = json_object_get(jwk, "crv");
-    if (!json_is_string(c))
+    const char *c = jot__json_str(jot__json_get(jwk, "crv"), NULL);
+    if (!c)
         return JOT_E_KEY;
-    *crv = jot__crv_from_name(json_string_value(c));
+    *crv = jot__crv_from_name(c);
     /* Curves libjot does not sign with (secp256k1, X25519, X448) are valid
      * JWKs that this library does not implement. */
     return *crv == JOT__CRV_NONE ? JOT_E_UNSUPPORTED : JOT_OK;
@@ -126,24 +125,25 @@ static jot_status okp_from_json(const json_t *jwk, jot_key *k)
  * never used to verify a signature. */
 static jot_status usage_from_json(const json_t *jwk, unsigned *flags)
 {
-    json_t *use = json_object_get(jwk, "use");
-    json_t *ops = json_object_get(jwk, "key_ops");
+    json_t *use = jot__json_get(jwk, "use");
+    json_t *ops = jot__json_get(jwk, "key_ops");
     if (use) {
-        if (!json_is_string(use))
+        const char *u = jot__json_str(use, NULL);
+        if (!u)
             return JOT_E_KEY;
-        if (strcmp(json_string_value(use), "sig") != 0)
+        if (strcmp(u, "sig") != 0)
             *flags |= JOT__KEY_NOSIG;
     }
     if (ops) {
-        size_t i;
         json_t *op;
         int sig = 0;
-        if (!json_is_array(ops))
+        if (!jot__json_is_array(ops))
             return JOT_E_KEY;
-        json_array_foreach(ops, i, op) {
-            if (!json_is_string(op))
+        for (size_t i = 0; (op = jot__json_at(ops, i)) != NULL; i++) {
+            const char *o = jot__json_str(op, NULL);
+            if (!o)
                 return JOT_E_KEY;
-            if (strcmp(json_string_value(op), "sign") == 0 || strcmp(json_string_value(op), "verify") == 0)
+            if (strcmp(o, "sign") == 0 || strcmp(o, "verify") == 0)
                 sig = 1;
         }
         if (!sig)
@@ -155,12 +155,13 @@ static jot_status usage_from_json(const json_t *jwk, unsigned *flags)
 jot_status jot__key_from_json(json_t *jwk, jot_key **out)
 {
     *out = NULL;
-    if (!json_is_object(jwk))
+    if (!jot__json_is_object(jwk))
         return JOT_E_KEY;
-    json_t *kty = json_object_get(jwk, "kty");
-    json_t *kid = json_object_get(jwk, "kid");
-    json_t *alg = json_object_get(jwk, "alg");
-    if (!json_is_string(kty) || (kid && !json_is_string(kid)) || (alg && !json_is_string(alg)))
+    json_t *kid = jot__json_get(jwk, "kid"), *alg = jot__json_get(jwk, "alg");
+    size_t alg_len = 0;
+    const char *t = jot__json_str(jot__json_get(jwk, "kty"), NULL);
+    const char *kid_s = jot__json_str(kid, NULL), *alg_s = jot__json_str(alg, &alg_len);
+    if (!t || (kid && !kid_s) || (alg && !alg_s))
         return JOT_E_KEY;
 
     unsigned flags = 0;
@@ -169,12 +170,11 @@ jot_status jot__key_from_json(json_t *jwk, jot_key **out)
         return s;
     jot_alg a = JOT_ALG_UNSET;
     if (alg) {
-        a = jot_alg_from_name(json_string_value(alg), json_string_length(alg));
+        a = jot_alg_from_name(alg_s, alg_len);
         if (a == JOT_ALG_UNSET)
             return JOT_E_UNSUPPORTED; /* e.g. an encryption algorithm */
     }
 
-    const char *t = json_string_value(kty);
     jot_key *k;
     if (strcmp(t, "oct") == 0) {
         jot__bytes secret;
@@ -204,7 +204,7 @@ jot_status jot__key_from_json(json_t *jwk, jot_key **out)
     }
     k->flags |= flags;
     if (kid)
-        s = jot_key_set_kid(k, json_string_value(kid));
+        s = jot_key_set_kid(k, kid_s);
     /* An "alg" that the key cannot serve makes the JWK inconsistent. */
     if (s == JOT_OK && a != JOT_ALG_UNSET && jot_key_set_alg(k, a) != JOT_OK)
         s = JOT_E_KEY;
@@ -227,8 +227,8 @@ jot_status jot_key_from_jwk(const char *json, size_t len, jot_key **out)
     if (jot__json_object(json, len, &jwk, NULL, "JWK") != JOT_OK)
         return JOT_E_KEY;
     jot_status s = jot__key_from_json(jwk, out);
-    jot__json_wipe_members(jwk, jot_private_members);
-    json_decref(jwk);
+    jot__json_wipe_members(jwk, jot__jwk_private_members);
+    jot__json_free(jwk);
     return s;
 }
 
@@ -240,10 +240,10 @@ static int set_b64(json_t *obj, const char *name, const jot__bytes *b)
     char *s = jot__b64url_encode_str(b->p, b->n);
     if (!s)
         return -1;
-    json_t *v = json_string(s);
-    jot__wipe(s, strlen(s));
+    int r = jot__json_put_str(obj, name, s);
+    jot_wipe(s, strlen(s));
     free(s);
-    return v ? json_object_set_new(obj, name, v) : -1;
+    return r;
 }
 
 json_t *jot__key_to_json(const jot_key *key, unsigned flags, jot_status *status)
@@ -252,7 +252,7 @@ json_t *jot__key_to_json(const jot_key *key, unsigned flags, jot_status *status)
     int private = (flags & JOT_JWK_PRIVATE) != 0;
     jot__bytes m[JOT__RSA_COUNT] = {{0}};
     int fail = 0;
-    json_t *o = json_object();
+    json_t *o = jot__json_new(0);
 
     *status = JOT_OK;
     if (!o) {
@@ -263,10 +263,10 @@ json_t *jot__key_to_json(const jot_key *key, unsigned flags, jot_status *status)
     case JOT_KTY_OCT:
         if (!private) {
             *status = JOT_E_KEY;
-            json_decref(o);
+            jot__json_free(o);
             return NULL;
         }
-        fail |= json_object_set_new(o, "kty", json_string("oct"));
+        fail |= jot__json_put_str(o, "kty", "oct");
         m[0].p = key->secret;
         m[0].n = key->secret_len;
         fail |= set_b64(o, "k", &m[0]);
@@ -274,15 +274,15 @@ json_t *jot__key_to_json(const jot_key *key, unsigned flags, jot_status *status)
         m[0].n = 0;
         break;
     case JOT_KTY_RSA:
-        fail |= json_object_set_new(o, "kty", json_string("RSA"));
+        fail |= jot__json_put_str(o, "kty", "RSA");
         *status = jot__rsa_export(key, private, m);
         for (int i = 0; *status == JOT_OK && i < JOT__RSA_COUNT; i++)
             if (m[i].n)
                 fail |= set_b64(o, rsa_names[i], &m[i]);
         break;
     case JOT_KTY_EC:
-        fail |= json_object_set_new(o, "kty", json_string("EC"));
-        fail |= json_object_set_new(o, "crv", json_string(jot__crv_name(key->crv)));
+        fail |= jot__json_put_str(o, "kty", "EC");
+        fail |= jot__json_put_str(o, "crv", jot__crv_name(key->crv));
         *status = jot__ec_export(key, private, &m[0], &m[1], &m[2]);
         if (*status == JOT_OK) {
             fail |= set_b64(o, "x", &m[0]);
@@ -292,8 +292,8 @@ json_t *jot__key_to_json(const jot_key *key, unsigned flags, jot_status *status)
         }
         break;
     case JOT_KTY_OKP:
-        fail |= json_object_set_new(o, "kty", json_string("OKP"));
-        fail |= json_object_set_new(o, "crv", json_string(jot__crv_name(key->crv)));
+        fail |= jot__json_put_str(o, "kty", "OKP");
+        fail |= jot__json_put_str(o, "crv", jot__crv_name(key->crv));
         *status = jot__okp_export(key, private, &m[0], &m[1]);
         if (*status == JOT_OK) {
             fail |= set_b64(o, "x", &m[0]);
@@ -305,14 +305,14 @@ json_t *jot__key_to_json(const jot_key *key, unsigned flags, jot_status *status)
     for (int i = 0; i < JOT__RSA_COUNT; i++)
         jot__bytes_clear(&m[i]);
     if (key->kid)
-        fail |= json_object_set_new(o, "kid", json_string(key->kid));
+        fail |= jot__json_put_str(o, "kid", key->kid);
     if (key->alg)
-        fail |= json_object_set_new(o, "alg", json_string(jot_alg_name(key->alg)));
+        fail |= jot__json_put_str(o, "alg", jot_alg_name(key->alg));
     if (*status == JOT_OK && fail)
         *status = JOT_E_NOMEM;
     if (*status != JOT_OK) {
-        jot__json_wipe_members(o, jot_private_members);
-        json_decref(o);
+        jot__json_wipe_members(o, jot__jwk_private_members);
+        jot__json_free(o);
         return NULL;
     }
     return o;
@@ -330,8 +330,8 @@ jot_status jot_key_to_jwk(const jot_key *key, unsigned flags, char **out)
     if (!o)
         return s;
     *out = jot__json_dump(o);
-    jot__json_wipe_members(o, jot_private_members);
-    json_decref(o);
+    jot__json_wipe_members(o, jot__jwk_private_members);
+    jot__json_free(o);
     return *out ? JOT_OK : JOT_E_NOMEM;
 }
 
@@ -352,27 +352,30 @@ jot_status jot_key_thumbprint(const jot_key *key, char out[44])
     case JOT_KTY_EC: names[0] = "crv", names[1] = "kty", names[2] = "x", names[3] = "y"; break;
     default: names[0] = "crv", names[1] = "kty", names[2] = "x", names[3] = NULL; break;
     }
+    const char *values[4];
     size_t cap = 64, len = 0;
-    for (int i = 0; i < 4 && names[i]; i++)
-        cap += strlen(names[i]) + json_string_length(json_object_get(o, names[i])) + 8;
+    for (int i = 0; i < 4 && names[i]; i++) {
+        size_t vlen = 0;
+        values[i] = jot__json_str(jot__json_get(o, names[i]), &vlen);
+        cap += strlen(names[i]) + vlen + 8;
+    }
     char *buf = malloc(cap);
     if (!buf) {
-        json_decref(o);
+        jot__json_free(o);
         return JOT_E_NOMEM;
     }
     buf[len++] = '{';
     for (int i = 0; i < 4 && names[i]; i++) {
-        int n = snprintf(buf + len, cap - len, "%s\"%s\":\"%s\"", i ? "," : "", names[i],
-                         json_string_value(json_object_get(o, names[i])));
+        int n = snprintf(buf + len, cap - len, "%s\"%s\":\"%s\"", i ? "," : "", names[i], values[i]);
         len += (size_t)n;
     }
     buf[len++] = '}';
     uint8_t digest[32];
     s = jot__sha256(buf, len, digest);
-    jot__wipe(buf, len);
+    jot_wipe(buf, len);
     free(buf);
-    jot__json_wipe_members(o, jot_private_members);
-    json_decref(o);
+    jot__json_wipe_members(o, jot__jwk_private_members);
+    jot__json_free(o);
     if (s != JOT_OK)
         return s;
     jot__b64url_encode(digest, sizeof digest, out);

@@ -1,16 +1,14 @@
-/* lib/jwk internals shared with lib/jws and lib/jwt. */
+/* lib/jwk internals: keys to and from their JWK JSON objects. */
 #ifndef JOT_JWK_INTERNAL_H
 #define JOT_JWK_INTERNAL_H
 
 #include "core/core.h"
 #include "core/key.h"
 
-/* The key type an algorithm needs, and its hash output length in bytes
- * (32/48/64; 0 for EdDSA). */
-jot_kty jot__alg_kty(jot_alg alg);
-size_t jot__alg_hash_len(jot_alg alg);
-/* The curve an ECDSA algorithm needs, JOT__CRV_NONE for others. */
-jot__crv jot__alg_crv(jot_alg alg);
+/* The members of a JWK that hold private key material (RFC 7518 6.2.2.1,
+ * 6.3.2, 6.4.1; RFC 8037 2), NULL-terminated: wiped before Jansson frees
+ * them (jot__json_wipe_members). */
+extern const char *const jot__jwk_private_members[];
 
 /* A key from a parsed JWK object (kid, alg, use, key_ops included). */
 jot_status jot__key_from_json(json_t *jwk, jot_key **out);

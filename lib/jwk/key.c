@@ -1,4 +1,5 @@
-/* Keys: construction, properties, algorithm fit; see jot/jwk.h. */
+/* Keys: construction, properties, export to PEM; see jot/jwk.h (which key
+ * fits which algorithm is in core/key.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,14 +75,10 @@ jot_status jot_key_generate(jot_alg alg, unsigned bits, jot_key **out)
         s = jot__random(secret, n);
         if (s == JOT_OK)
             s = jot_key_from_secret(secret, n, &k);
-        jot__wipe(secret, sizeof secret);
+        jot_wipe(secret, sizeof secret);
         if (s != JOT_OK)
             return s;
     } else {
-        if (kty == JOT_KTY_RSA && bits != 0 && bits < 2048)
-            return JOT_E_WEAK_KEY;
-        if (kty == JOT_KTY_RSA && bits > 16384)
-            return JOT_E_ARG;
         k = jot__key_alloc();
         if (!k)
             return JOT_E_NOMEM;
@@ -102,7 +99,7 @@ void jot_key_free(jot_key *k)
         return;
     jot__pkey_free(k);
     if (k->secret) {
-        jot__wipe(k->secret, k->secret_len);
+        jot_wipe(k->secret, k->secret_len);
         free(k->secret);
     }
     free(k->kid);
@@ -151,56 +148,17 @@ jot_status jot_key_set_kid(jot_key *key, const char *kid)
     return JOT_OK;
 }
 
-/* Whether the key's type and curve can serve alg, ignoring its bound alg. */
-static jot_status key_type_fits(const jot_key *key, jot_alg alg)
-{
-    jot_kty kty = jot__alg_kty(alg);
-    if (!kty || key->kty != kty)
-        return JOT_E_KEY_MISMATCH;
-    switch (kty) {
-    case JOT_KTY_OCT:
-        return key->secret_len < jot__alg_hash_len(alg) ? JOT_E_WEAK_KEY : JOT_OK;
-    case JOT_KTY_RSA:
-        return key->bits < 2048 ? JOT_E_WEAK_KEY : JOT_OK;
-    case JOT_KTY_EC:
-        return key->crv == jot__alg_crv(alg) ? JOT_OK : JOT_E_KEY_MISMATCH;
-    case JOT_KTY_OKP:
-        return key->crv == JOT__CRV_ED25519 || key->crv == JOT__CRV_ED448 ? JOT_OK : JOT_E_KEY_MISMATCH;
-    }
-    return JOT_E_KEY_MISMATCH;
-}
-
 jot_status jot_key_set_alg(jot_key *key, jot_alg alg)
 {
     if (!key)
         return JOT_E_ARG;
     if (alg != JOT_ALG_UNSET) {
-        jot_status s = key_type_fits(key, alg);
+        jot_status s = jot__key_type_fits(key, alg);
         if (s != JOT_OK)
             return s;
     }
     key->alg = alg;
     return JOT_OK;
-}
-
-jot_status jot_key_fits(const jot_key *key, jot_alg alg)
-{
-    if (!key)
-        return JOT_E_ARG;
-    if (key->flags & JOT__KEY_NOSIG)
-        return JOT_E_KEY_MISMATCH;
-    if (key->alg != JOT_ALG_UNSET && key->alg != alg)
-        return JOT_E_KEY_MISMATCH;
-    return key_type_fits(key, alg);
-}
-
-unsigned jot_key_algs(const jot_key *key)
-{
-    unsigned mask = 0;
-    for (int a = 1; a <= JOT_ALG_MAX; a++)
-        if (jot_key_fits(key, (jot_alg)a) == JOT_OK)
-            mask |= JOT_ALG_BIT(a);
-    return mask;
 }
 
 jot_status jot_key_to_pem(const jot_key *key, unsigned flags, char **out)

@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto/crypto.h"
 #include "jwk/jwk.h"
 
 struct jot_keyset {
@@ -64,20 +63,17 @@ const jot_key *jot_keyset_find(const jot_keyset *set, const char *kid)
     return NULL;
 }
 
-static const char *const jot_private_members[] = {"d", "p", "q", "dp", "dq", "qi", "k", NULL};
-
 /* Add the keys of a parsed JWKS object to set. */
 static jot_status keyset_add_jwks(jot_keyset *set, json_t *jwks)
 {
-    json_t *keys = json_object_get(jwks, "keys");
-    if (!json_is_array(keys))
+    json_t *keys = jot__json_get(jwks, "keys");
+    if (!jot__json_is_array(keys))
         return JOT_E_KEY;
-    size_t i;
     json_t *jwk;
-    json_array_foreach(keys, i, jwk) {
+    for (size_t i = 0; (jwk = jot__json_at(keys, i)) != NULL; i++) {
         jot_key *k;
         jot_status s = jot__key_from_json(jwk, &k);
-        jot__json_wipe_members(jwk, jot_private_members);
+        jot__json_wipe_members(jwk, jot__jwk_private_members);
         /* RFC 7517 5: keys of unknown types are ignored, not fatal. Keys
          * that are not for signatures have no place in a verifier. */
         if (s == JOT_E_UNSUPPORTED)
@@ -110,7 +106,7 @@ jot_status jot_keyset_from_jwks(const char *json, size_t len, jot_keyset **out)
     jot_status s = jot_keyset_new(&set);
     if (s == JOT_OK)
         s = keyset_add_jwks(set, jwks);
-    json_decref(jwks);
+    jot__json_free(jwks);
     if (s != JOT_OK) {
         jot_keyset_free(set);
         return s;
@@ -139,12 +135,12 @@ jot_status jot_keyset_load(const char *data, size_t len, jot_keyset **out)
         if (jot__json_object(data, len, &o, NULL, "key") != JOT_OK) {
             s = JOT_E_KEY;
         } else {
-            if (json_object_get(o, "keys"))
+            if (jot__json_get(o, "keys"))
                 s = keyset_add_jwks(set, o);
             else if ((s = jot__key_from_json(o, &k)) == JOT_OK)
                 s = jot_keyset_add(set, k);
-            jot__json_wipe_members(o, jot_private_members);
-            json_decref(o);
+            jot__json_wipe_members(o, jot__jwk_private_members);
+            jot__json_free(o);
         }
     } else {
         s = jot_key_from_pem(data, len, &k);
@@ -165,10 +161,12 @@ jot_status jot_keyset_to_jwks(const jot_keyset *set, unsigned flags, char **out)
     if (!set || !out)
         return JOT_E_ARG;
     *out = NULL;
-    json_t *keys = json_array();
-    json_t *root = json_pack("{s:o}", "keys", keys);
-    if (!root)
+    json_t *keys = jot__json_new(1);
+    json_t *root = jot__json_new(0);
+    if (jot__json_put(root, "keys", keys) != 0) {
+        jot__json_free(root);
         return JOT_E_NOMEM;
+    }
     jot_status s = JOT_OK;
     for (size_t j = 0; j < set->n && s == JOT_OK; j++) {
         const jot_key *k = set->keys[j];
@@ -176,14 +174,14 @@ jot_status jot_keyset_to_jwks(const jot_keyset *set, unsigned flags, char **out)
             continue;
         unsigned f = (flags & JOT_JWK_PRIVATE) && k->priv ? JOT_JWK_PRIVATE : JOT_JWK_PUBLIC;
         json_t *jwk = jot__key_to_json(k, f, &s);
-        if (jwk && json_array_append_new(keys, jwk) != 0)
+        if (jwk && jot__json_put(keys, NULL, jwk) != 0)
             s = JOT_E_NOMEM;
     }
     if (s == JOT_OK && !(*out = jot__json_dump(root)))
         s = JOT_E_NOMEM;
-    size_t i;
     json_t *k;
-    json_array_foreach(keys, i, k) jot__json_wipe_members(k, jot_private_members);
-    json_decref(root);
+    for (size_t i = 0; (k = jot__json_at(keys, i)) != NULL; i++)
+        jot__json_wipe_members(k, jot__jwk_private_members);
+    jot__json_free(root);
     return s;
 }

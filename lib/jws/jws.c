@@ -63,6 +63,11 @@ jot_status jot__jws_parse(const char *token, size_t len, char *buf, jot__jws *ou
     return s;
 }
 
+jot_status jot__jws_verify(const jot__jws *jws, const jot_key *key, jot_alg alg)
+{
+    return jot__sig_verify(key, alg, jws->token, jws->signing_input_len, jws->sig, jws->sig_len);
+}
+
 jot_status jot__jws_compose(const jot_key *key, jot_alg alg, const char *header, size_t header_len,
                             const void *payload, size_t payload_len, char **out)
 {
@@ -77,7 +82,7 @@ jot_status jot__jws_compose(const jot_key *key, jot_alg alg, const char *header,
 
     uint8_t sig[JOT_SIG_MAX];
     size_t sig_len;
-    jot_status s = jot_sig_sign(key, alg, tok, input_len, sig, &sig_len);
+    jot_status s = jot__sig_sign(key, alg, tok, input_len, sig, &sig_len);
     if (s != JOT_OK) {
         free(tok);
         return s;
@@ -107,6 +112,8 @@ jot_status jot_jws_sign(const jot_key *key, jot_alg alg, const char *header, siz
     jot__jdoc_release(&h);
     if (!ok)
         return JOT_E_MALFORMED;
+    if ((s = jot_key_fits(key, alg)) != JOT_OK)
+        return s;
     return jot__jws_compose(key, alg, header, header_len, payload ? payload : "", payload_len, out);
 }
 
@@ -124,19 +131,11 @@ static char *compact(const char *text, size_t n)
 static char *payload_as_json(const char *p, size_t n)
 {
     jot__jdoc doc;
-    json_t *v;
     if (jot__jscan_object(p, n, &doc, NULL, "payload") == JOT_OK) {
         jot__jdoc_release(&doc);
         return compact(p, n);
     }
-    if (jot__json_value(p, n, &v, NULL, "payload") != JOT_OK) {
-        v = json_stringn(p, n);
-        if (!v)
-            return NULL;
-    }
-    char *s = jot__json_dump(v);
-    json_decref(v);
-    return s;
+    return jot__json_redump(p, n);
 }
 
 jot_status jot_decode_unverified(const char *token, size_t len, size_t max_size, char **header_json,

@@ -39,8 +39,14 @@ jot_status jot__jws_parse(const char *token, size_t len, char *buf, jot__jws *ou
 jot_status jot__jws_parse_header(const char *token, size_t len, char *buf, jot__jws *out, jot_diag *d);
 jot_status jot__jws_parse_rest(jot__jws *jws, jot_diag *d);
 
+/* Whether the signature of a parsed JWS verifies with key under alg
+ * (jot_sig_verify's answers), for a key that the caller has found fit
+ * (jot_key_fits). */
+jot_status jot__jws_verify(const jot__jws *jws, const jot_key *key, jot_alg alg);
+
 /* The compact JWS of the given header and payload bytes, signed by key
- * under alg (no check of the header). *out is malloc'ed. */
+ * under alg, which the caller has found fit (jot_key_fits); the header is
+ * not checked. *out is malloc'ed. */
 jot_status jot__jws_compose(const jot_key *key, jot_alg alg, const char *header, size_t header_len,
                             const void *payload, size_t payload_len, char **out);
 

@@ -6,14 +6,9 @@
  * tree, and no allocation for a usual token beyond the builder and the
  * result.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/jscan.h"
-#include "crypto/crypto.h"
-#include "jwk/jwk.h"
-#include "jws/jws.h"
 #include "jwt/jwt.h"
 
 /* One member: `"name":value` at text[off .. off+len), its name (escaped as
@@ -202,7 +197,7 @@ static jot_status members_put(members *m, const char *name, const char *value, s
         t[len++] = '"';
         size_t vl = escape(value, value_len, t + len);
         if (vl == (size_t)-1) {
-            jot__wipe(t + len, 6 * value_len);
+            jot_wipe(t + len, 6 * value_len);
             return JOT_E_ARG;
         }
         len += vl;
@@ -230,45 +225,12 @@ static jot_status members_set_string(members *m, const char *name, const char *v
     return members_put(m, name, value, strlen(value), 1);
 }
 
-/* RFC 7519 4.1: the type a registered claim must have, for the setters
- * (value: its JSON text, NULL for a setter's own string or integer). */
+/* Whether a claim named name may have the value of this type (value: its
+ * JSON text) by the verifier's rules for registered claims. */
 static int registered_type_ok(const char *name, jot__jtype type, const char *value, size_t len)
 {
-    /* Every registered claim name has three letters. */
-    if (name[0] == '\0' || name[1] == '\0' || name[2] == '\0' || name[3] != '\0')
-        return 1;
-    uint32_t key = (uint32_t)(unsigned char)name[0] << 16 | (uint32_t)(unsigned char)name[1] << 8 |
-                   (unsigned char)name[2];
-#define K(a, b, c) ((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (uint32_t)(c))
-    switch (key) {
-    case K('i', 's', 's'):
-    case K('s', 'u', 'b'):
-    case K('j', 't', 'i'):
-        return type == JOT__J_STRING;
-    case K('e', 'x', 'p'):
-    case K('n', 'b', 'f'):
-    case K('i', 'a', 't'): {
-        /* A NumericDate the verifier can read (verify.c). */
-        jot__jmember m = {.value = value, .value_len = (uint32_t)len, .type = (uint8_t)type};
-        int64_t secs;
-        return (type == JOT__J_INTEGER || type == JOT__J_REAL) && (!value || jot__jnum_int64(&m, &secs) == 0);
-    }
-    case K('a', 'u', 'd'): {
-        if (type == JOT__J_STRING)
-            return 1;
-        if (type != JOT__J_ARRAY)
-            return 0;
-        size_t pos = 0;
-        jot__jmember el;
-        while (jot__jarray_next(value, len, &pos, &el))
-            if (el.type != JOT__J_STRING)
-                return 0;
-        return 1;
-    }
-    default:
-        return 1;
-    }
-#undef K
+    jot__jmember m = {.value = value, .value_len = (uint32_t)len, .type = (uint8_t)type};
+    return jot__claim_type_error(name, &m) == NULL;
 }
 
 jot_status jot_builder_new(jot_builder **out)
@@ -375,8 +337,6 @@ jot_status jot_builder_set_int(jot_builder *b, const char *name, int64_t value)
 {
     if (!b || !name)
         return JOT_E_ARG;
-    if (!registered_type_ok(name, JOT__J_INTEGER, NULL, 0))
-        return JOT_E_TYPE;
     char num[24], *p = num + sizeof num;
     uint64_t u = value < 0 ? 0u - (uint64_t)value : (uint64_t)value;
     do
@@ -384,7 +344,10 @@ jot_status jot_builder_set_int(jot_builder *b, const char *name, int64_t value)
     while ((u /= 10u) != 0);
     if (value < 0)
         *--p = '-';
-    return members_set(&b->claims, name, p, (size_t)(num + sizeof num - p));
+    size_t len = (size_t)(num + sizeof num - p);
+    if (!registered_type_ok(name, JOT__J_INTEGER, p, len))
+        return JOT_E_TYPE;
+    return members_set(&b->claims, name, p, len);
 }
 
 jot_status jot_builder_set_json(jot_builder *b, const char *name, const char *json, size_t len)
@@ -462,8 +425,6 @@ jot_status jot_builder_sign(const jot_builder *b, const jot_key *key, jot_alg al
     jot_status s = jot_key_fits(key, alg);
     if (s != JOT_OK)
         return s;
-    if (!jot_key_is_private(key))
-        return JOT_E_KEY;
 
     /* The header: {"alg":...,"typ":...,"kid":...,rest}, the kid from the
      * key when the builder names none. */

@@ -8,7 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "jwk/jwk.h"
+#include "core/key.h"
 #include "jwt/jwt.h"
 
 #define JOT_DEFAULT_MAX_SIZE 65536u
@@ -210,8 +210,8 @@ static jot_status check_alg(const jot_verifier *v, const jot__jdoc *h, jot_alg *
  * keys that carry that kid (a key that carries none answers any kid only
  * when it is the verifier's one key); without, every key that fits.
  * Embedded keys (jwk, jku, x5u, x5c) are never looked at. */
-static jot_status check_signature(const jot_verifier *v, jot_alg alg, const char *token, const jot__jws *jws,
-                                  const jot_key **used, jot_diag *d)
+static jot_status check_signature(const jot_verifier *v, jot_alg alg, const jot__jws *jws, const jot_key **used,
+                                  jot_diag *d)
 {
     const jot__jmember *kid = jot__jdoc_reg(&jws->hdoc, JOT__R_KID);
     int candidates = 0;
@@ -224,7 +224,7 @@ static jot_status check_signature(const jot_verifier *v, jot_alg alg, const char
         if (jot_key_fits(k, alg) != JOT_OK)
             continue;
         candidates++;
-        if (jot_sig_verify(k, alg, token, jws->signing_input_len, jws->sig, jws->sig_len) == JOT_OK) {
+        if (jot__jws_verify(jws, k, alg) == JOT_OK) {
             *used = k;
             return JOT_OK;
         }
@@ -263,39 +263,34 @@ static int audience_contains(const jot__jmember *aud, const char *want)
     return 0;
 }
 
-/* RFC 7519 4.1: the registered claims' JSON types. */
+const char *jot__claim_date_range_error(const jot__jmember *m)
+{
+    int64_t secs;
+    return jot__jnum_int64(m, &secs) != 0 ? "is out of range for a NumericDate (int64 seconds)" : NULL;
+}
+
+const char *jot__claim_audience_error(const jot__jmember *m)
+{
+    size_t pos = 0;
+    jot__jmember el;
+    if (m->type != JOT__J_ARRAY)
+        return "is neither a string nor an array";
+    while (jot__jarray_next(m->value, m->value_len, &pos, &el))
+        if (el.type != JOT__J_STRING)
+            return "holds a non-string";
+    return NULL;
+}
+
 static jot_status check_claim_types(const jot__jdoc *p, jot_diag *d)
 {
-    static const struct {
-        jot__reg reg;
-        const char *name;
-    } strings[] = {{JOT__R_ISS, "iss"}, {JOT__R_SUB, "sub"}, {JOT__R_JTI, "jti"}},
-      dates[] = {{JOT__R_EXP, "exp"}, {JOT__R_NBF, "nbf"}, {JOT__R_IAT, "iat"}};
-    for (size_t i = 0; i < 3; i++) {
-        const jot__jmember *m = jot__jdoc_reg(p, strings[i].reg);
-        if (m && m->type != JOT__J_STRING)
-            return jot__fail(d, JOT_E_MALFORMED, "claim \"%s\" is not a string", strings[i].name);
-        m = jot__jdoc_reg(p, dates[i].reg);
-        /* RFC 7519 2: a NumericDate is a JSON number, never a string. Any
-         * number is one, but a date that int64 seconds cannot hold (some
-         * 292 billion years from 1970) is refused as malformed: no clock
-         * reaches it, and jot_claims_int could not read it. */
-        int64_t secs;
-        if (m && m->type != JOT__J_INTEGER && m->type != JOT__J_REAL)
-            return jot__fail(d, JOT_E_MALFORMED, "claim \"%s\" is not a number", dates[i].name);
-        if (m && jot__jnum_int64(m, &secs) != 0)
-            return jot__fail(d, JOT_E_MALFORMED, "claim \"%s\" is out of range for a NumericDate "
-                             "(int64 seconds)", dates[i].name);
-    }
-    const jot__jmember *aud = jot__jdoc_reg(p, JOT__R_AUD);
-    if (aud && aud->type != JOT__J_STRING) {
-        size_t pos = 0;
-        jot__jmember el;
-        if (aud->type != JOT__J_ARRAY)
-            return jot__fail(d, JOT_E_MALFORMED, "claim \"aud\" is neither a string nor an array");
-        while (jot__jarray_next(aud->value, aud->value_len, &pos, &el))
-            if (el.type != JOT__J_STRING)
-                return jot__fail(d, JOT_E_MALFORMED, "claim \"aud\" holds a non-string");
+    /* The order decides which claim the detail names when several are wrong. */
+    static const jot__reg order[] = {JOT__R_ISS, JOT__R_EXP, JOT__R_SUB, JOT__R_NBF,
+                                     JOT__R_JTI, JOT__R_IAT, JOT__R_AUD};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        const jot__jmember *m = jot__jdoc_reg(p, order[i]);
+        const char *why = m ? jot__claim_type_error(jot__reg_names[order[i]], m) : NULL;
+        if (why)
+            return jot__fail(d, JOT_E_MALFORMED, "claim \"%s\" %s", jot__reg_names[order[i]], why);
     }
     return JOT_OK;
 }
@@ -409,7 +404,7 @@ jot_status jot_verify(const jot_verifier *v, const char *token, size_t len, jot_
         s = check_alg(v, &c->jws.hdoc, &c->alg, d);
     const jot_key *key = NULL;
     if (s == JOT_OK)
-        s = check_signature(v, c->alg, token, &c->jws, &key, d);
+        s = check_signature(v, c->alg, &c->jws, &key, d);
     if (s == JOT_OK && c->has_pdoc)
         s = check_claims(v, &c->jws.hdoc, &c->pdoc, d);
     if (s == JOT_OK) {

@@ -170,7 +170,7 @@ static void logout(const tokens *t)
     jotd_http_local_resp resp;
     jotd_http_handle_local(g_http, "POST", "/logout", h, 1, NULL, 0, &resp);
     jotd_free_secret(resp.body);
-    jotd_wipe(auth, sizeof auth);
+    jot_wipe(auth, sizeof auth);
 }
 
 /* data with every placeholder replaced (NUL-terminated, *len bytes). */
@@ -385,9 +385,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "%s %s -> %u %.300s\n", rq.method, rq.path, resp.status, resp.body);
     check_response(&rq, &resp, &t, orig, len);
     jotd_free_secret(resp.body);
-    jotd_wipe(orig, len);
+    jot_wipe(orig, len);
     free(orig);
-    jotd_wipe(text, len);
+    jot_wipe(text, len);
     free(text);
     if (t.access)
         logout(&t);

@@ -67,9 +67,9 @@ int jotd_app_new(const jotd_config *cfg, jotd_store *store, jotd_app **out, char
     uint8_t rnd[24];
     char pw[40];
     jotd_random(rnd, sizeof rnd);
-    jotd_b64url(rnd, sizeof rnd, pw);
+    jot_base64url_encode(rnd, sizeof rnd, pw);
     a->dummy_hash = jotd_password_hash(cfg, pw, strlen(pw));
-    jotd_wipe(pw, sizeof pw);
+    jot_wipe(pw, sizeof pw);
     if (!a->dummy_hash) {
         snprintf(err, errlen, "argon2id does not work with these parameters");
         jotd_app_free(a);
@@ -145,7 +145,7 @@ void jotd_app_free(jotd_app *a)
     jotd_throttle_free(a->throttle);
     jotd_keyring_free(a->keys);
     jotd_usage_release(&a->usage);
-    jotd_wipe(a->introspect_auth, sizeof a->introspect_auth);
+    jot_wipe(a->introspect_auth, sizeof a->introspect_auth);
     jotd_free_secret(a->dummy_hash);
     for (size_t i = 0; i < a->nverify_claims; i++)
         free(a->verify_claims[i]);
@@ -153,6 +153,6 @@ void jotd_app_free(jotd_app *a)
     for (size_t i = 0; i < a->nproxies; i++)
         free(a->proxies[i]);
     free(a->proxies);
-    jotd_wipe(a->master, sizeof a->master);
+    jot_wipe(a->master, sizeof a->master);
     free(a);
 }

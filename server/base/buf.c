@@ -30,7 +30,7 @@ void jotd_buf_release(jotd_buf *b)
 {
     if (b->p) {
         /* Only the bytes written can hold anything of ours. */
-        jotd_wipe(b->p, b->len);
+        jot_wipe(b->p, b->len);
         if (!b->on_stack)
             free(b->p);
     }
@@ -44,7 +44,7 @@ char *jotd_buf_take(jotd_buf *b)
         p = jotd_xstrdup("");
     } else if (b->on_stack) {
         p = jotd_xstrndup(b->p, b->len);
-        jotd_wipe(b->p, b->len);
+        jot_wipe(b->p, b->len);
     } else {
         p = b->p;
     }
@@ -64,7 +64,7 @@ static void buf_reserve(jotd_buf *b, size_t extra)
     if (b->p) {
         memcpy(p, b->p, b->len);
         /* All of it: a formatting that did not fit left bytes past len. */
-        jotd_wipe(b->p, b->cap);
+        jot_wipe(b->p, b->cap);
         if (!b->on_stack)
             free(b->p);
     }

@@ -5,8 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 static void oom(void)
 {
     static const char msg[] = "{\"level\":\"fatal\",\"msg\":\"out of memory\"}\n";
@@ -52,21 +50,12 @@ char *jotd_xstrndup(const char *s, size_t n)
     return p;
 }
 
-void jotd_wipe(void *p, size_t n)
-{
-    if (p && n)
-        OPENSSL_cleanse(p, n);
-}
 
 void jotd_free_secret(char *s)
 {
     if (!s)
         return;
-    jotd_wipe(s, strlen(s));
+    jot_wipe(s, strlen(s));
     free(s);
 }
 
-int jotd_ct_equal(const void *a, const void *b, size_t n)
-{
-    return CRYPTO_memcmp(a, b, n) == 0;
-}

@@ -53,7 +53,7 @@ int jotd_cmd_keys(const jotd_config *cfg, const char *sub, int now_flag)
                 printf("added key %s (%s), published now, signing from %s\n", kid, cfg->alg, when);
                 rc = 0;
             }
-            jotd_wipe(master, sizeof master);
+            jot_wipe(master, sizeof master);
         }
     }
     jotd_store_close(store);

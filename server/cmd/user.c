@@ -45,21 +45,21 @@ int jotd_cmd_user_add(const jotd_config *cfg, const char *name, const char *role
     char pw[JOTD_PASSWORD_MAX + 2];
     size_t len = 0;
     if (read_password(pw, sizeof pw, &len) != 0) {
-        jotd_wipe(pw, sizeof pw);
+        jot_wipe(pw, sizeof pw);
         fprintf(stderr, "jotd: the password is longer than %d bytes\n", JOTD_PASSWORD_MAX);
         return 1;
     }
     char err[512];
     jotd_store *store = NULL;
     if (jotd_store_open(cfg->store, &store, err, sizeof err) != JOTD_STORE_OK) {
-        jotd_wipe(pw, sizeof pw);
+        jot_wipe(pw, sizeof pw);
         fprintf(stderr, "jotd: %s\n", err);
         return 1;
     }
     char id[64];
     int rc = jotd_user_add(cfg, store, name, role ? role : cfg->default_role, pw, len, id, sizeof id, err,
                                 sizeof err);
-    jotd_wipe(pw, sizeof pw);
+    jot_wipe(pw, sizeof pw);
     jotd_store_close(store);
     if (rc != 0) {
         fprintf(stderr, "jotd: %s\n", err);

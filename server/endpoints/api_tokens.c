@@ -327,7 +327,7 @@ void jotd_h_api_create(jotd_req *r, void *ctx)
     jotd_sha256(tok, strlen(tok), row.hash);
     rc = jotd_store_api_token_insert(a->store, &row);
     if (rc != JOTD_STORE_OK) {
-        jotd_wipe(tok, strlen(tok));
+        jot_wipe(tok, strlen(tok));
         jot_free(tok);
         jotd_store_failed(r);
         return;
@@ -344,7 +344,7 @@ void jotd_h_api_create(jotd_req *r, void *ctx)
                     (long long)row.created_at, (long long)row.expires_at);
     json_scopes(&b, row.scopes);
     jotd_buf_adds(&b, "}");
-    jotd_wipe(tok, strlen(tok));
+    jot_wipe(tok, strlen(tok));
     jot_free(tok);
     jotd_req_note(r, "api_token_created");
     jotd_log("info", "API token created", "id", row.id, "sub", row.user_id, NULL);

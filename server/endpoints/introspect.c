@@ -48,9 +48,9 @@ static int client_ok(const jotd_app *a, const jotd_req *r)
     /* Compared as hashes: in constant time, whatever the lengths. */
     uint8_t got[32];
     jotd_sha256(plain, len, got);
-    jotd_wipe(plain, sizeof plain);
-    int ok = jotd_ct_equal(got, a->introspect_auth, sizeof got);
-    jotd_wipe(got, sizeof got);
+    jot_wipe(plain, sizeof plain);
+    int ok = jot_equal(got, a->introspect_auth, sizeof got);
+    jot_wipe(got, sizeof got);
     return ok;
 }
 

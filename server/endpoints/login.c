@@ -30,7 +30,7 @@ typedef struct pw_job {
 static void job_free(pw_job *j)
 {
     if (j->password) {
-        jotd_wipe(j->password, j->password_len);
+        jot_wipe(j->password, j->password_len);
         free(j->password);
     }
     free(j);

@@ -35,7 +35,7 @@ static int refresh_family(jotd_app *a, const jotd_keysnap *ks, const char *token
         if (rc == JOTD_STORE_OK) {
             uint8_t hash[32];
             jotd_sha256(token, len, hash);
-            if (jotd_ct_equal(hash, info.hash, sizeof hash)) {
+            if (jot_equal(hash, info.hash, sizeof hash)) {
                 snprintf(sid, n, "%s", info.family_id);
                 found = 0;
             }

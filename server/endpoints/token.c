@@ -132,7 +132,7 @@ static int decide(const jotd_refresh_info *info, jotd_successor *succ, void *ctx
 {
     exchange *x = ctx;
     const jotd_config *cfg = x->a->cfg;
-    if (!jotd_ct_equal(info->hash, x->hash, sizeof x->hash) || info->family_revoked_at ||
+    if (!jot_equal(info->hash, x->hash, sizeof x->hash) || info->family_revoked_at ||
         x->now >= info->family_expires_at || info->state != JOTD_REFRESH_ACTIVE || x->now >= info->expires_at)
         return 0;
     jotd_random_id(succ->row.jti);
@@ -191,7 +191,7 @@ static void rotate(jotd_app *a, jotd_req *r, const jotd_keysnap *ks, const char 
         }
     } else if (x.mint_failed) {
         jotd_resp_error(r, 500, "server_error", "cannot sign tokens");
-    } else if (!jotd_ct_equal(info.hash, x.hash, sizeof x.hash)) {
+    } else if (!jot_equal(info.hash, x.hash, sizeof x.hash)) {
         /* Only the exact token text that was issued: the row keeps its
          * hash. */
         invalid_grant(a, r, cookie, "unknown refresh token");
@@ -205,7 +205,7 @@ static void rotate(jotd_app *a, jotd_req *r, const jotd_keysnap *ks, const char 
          * across instances). */
         jotd_store_rc g = JOTD_STORE_NOT_FOUND;
         if (cfg->refresh_grace > 0 && now - info.spent_at <= cfg->refresh_grace && info.successor_active &&
-            info.successor_sealed && jotd_ct_equal(info.spent_by, x.client, sizeof x.client))
+            info.successor_sealed && jot_equal(info.spent_by, x.client, sizeof x.client))
             g = jotd_store_refresh_grace(a->store, sid, jti, GRACE_ANSWERS);
         if (g == JOTD_STORE_ERROR) {
             jotd_store_failed(r);

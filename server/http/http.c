@@ -184,7 +184,7 @@ typedef struct wiped_body {
 static void free_wiped(void *cls)
 {
     wiped_body *w = (wiped_body *)((char *)cls - offsetof(wiped_body, data));
-    jotd_wipe(w->data, w->n);
+    jot_wipe(w->data, w->n);
     free(w);
 }
 
@@ -893,7 +893,7 @@ static void finish(jotd_http *h, jotd_req *r, enum MHD_RequestTerminationCode to
         if (!in_arena(r, r->hvalue[i]))
             jotd_free_secret((char *)r->hvalue[i]); /* Set-Cookie values hold tokens. */
     }
-    jotd_wipe(r->arena, r->arena_used);
+    jot_wipe(r->arena, r->arena_used);
     jotd_free_secret(r->lcookies);
     free(r);
     atomic_fetch_sub(&h->inflight, 1);

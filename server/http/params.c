@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jot/util.h>
+
 #include "base/mem.h"
 #include "base/text.h"
 
@@ -13,72 +15,7 @@
  * 16"); the pre-scan counts the top-level object as one more level. */
 #define MAX_DEPTH 16
 
-/* True when s[0..n) is valid UTF-8 (RFC 3629 4): no overlong forms, no
- * surrogates, nothing above U+10FFFF. */
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t len;
-        uint32_t min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            len = 2;
-            min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            min = 0x10000;
-        } else {
-            return 0;
-        }
-        if (n - i < len)
-            return 0;
-        uint32_t cp = c & (0x3fu >> (len - 1));
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3fu);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += len;
-    }
-    return 1;
-}
 
-/* Jansson's own depth limit is 2048 and it allocates as it descends, so the
- * depth is counted first: a body of a thousand '[' then costs one scan and
- * no allocation. Strings are skipped with their escapes; a structural error
- * is left for Jansson to report. */
-static int too_deep(const char *s, size_t n, size_t max)
-{
-    size_t depth = 0;
-    int in_string = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (in_string) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_string = 0;
-        } else if (c == '"') {
-            in_string = 1;
-        } else if (c == '[' || c == '{') {
-            if (++depth > max)
-                return 1;
-        } else if ((c == ']' || c == '}') && depth > 0) {
-            depth--;
-        }
-    }
-    return 0;
-}
 
 /* A static explanation for a Jansson error (its text is not static). */
 static const char *json_why(const json_error_t *err)
@@ -117,7 +54,7 @@ static void wipe_json_string(json_t *v)
     const char *s = json_string_value(v);
     char *w;
     memcpy(&w, &s, sizeof w);
-    jotd_wipe(w, json_string_length(v));
+    jot_wipe(w, json_string_length(v));
 }
 
 static int add_param(jotd_params *out, char *name, char *value, size_t vlen, jotd_pkind kind, const char **why)
@@ -217,7 +154,7 @@ int jotd_params_from_json(const char *body, size_t len, jotd_params *out, const 
         *why = "NUL byte in the body";
         return -1;
     }
-    if (too_deep(body, len, MAX_DEPTH + 1)) {
+    if (!jot_json_depth_ok(body, len, MAX_DEPTH + 1)) {
         *why = "nesting too deep";
         return -1;
     }
@@ -313,13 +250,13 @@ static int form_decode(const char *s, size_t n, char **out, size_t *outlen)
         d[o++] = c;
     }
     d[o] = '\0';
-    if (!utf8_valid((const unsigned char *)d, o))
+    if (!jot_utf8_valid(d, o))
         goto bad;
     *outlen = o;
     *out = d;
     return 0;
 bad:
-    jotd_wipe(d, o);
+    jot_wipe(d, o);
     free(d);
     return -1;
 }
@@ -377,7 +314,7 @@ void jotd_params_release(jotd_params *p)
     for (size_t i = 0; i < p->n; i++) {
         free(p->v[i].name);
         if (p->v[i].value) {
-            jotd_wipe(p->v[i].value, p->v[i].value_len);
+            jot_wipe(p->v[i].value, p->v[i].value_len);
             free(p->v[i].value);
         }
     }

@@ -188,7 +188,7 @@ static jot_key *refresh_key(const uint8_t *master, const char *kid)
     jotd_hmac_sha256(master, JOTD_MASTER_KEY_LEN, label, (size_t)n, secret);
     jot_key *k = NULL;
     jot_status st = jot_key_from_secret(secret, sizeof secret, &k);
-    jotd_wipe(secret, sizeof secret);
+    jot_wipe(secret, sizeof secret);
     char rkid[72];
     snprintf(rkid, sizeof rkid, "r-%s", kid);
     if (st == JOT_OK)

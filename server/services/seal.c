@@ -1,6 +1,8 @@
 /* server/services/seal.c - see seal.h */
 #include "services/seal.h"
 
+#include <jot/util.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -46,7 +48,7 @@ void jotd_random(void *out, size_t n)
     }
     uint8_t *p = pool + (sizeof pool - left);
     memcpy(out, p, n);
-    jotd_wipe(p, n);
+    jot_wipe(p, n);
     left -= n;
 }
 
@@ -78,35 +80,12 @@ static const EVP_CIPHER *gcm_cipher(void)
     return cipher_gcm;
 }
 
-void jotd_b64url(const uint8_t *in, size_t n, char *out)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    size_t o = 0, i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-        out[o++] = tab[v >> 18];
-        out[o++] = tab[(v >> 12) & 63];
-        out[o++] = tab[(v >> 6) & 63];
-        out[o++] = tab[v & 63];
-    }
-    if (n - i == 1) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        out[o++] = tab[v >> 18];
-        out[o++] = tab[(v >> 12) & 63];
-    } else if (n - i == 2) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-        out[o++] = tab[v >> 18];
-        out[o++] = tab[(v >> 12) & 63];
-        out[o++] = tab[(v >> 6) & 63];
-    }
-    out[o] = '\0';
-}
 
 void jotd_random_id(char out[23])
 {
     uint8_t b[16];
     jotd_random(b, sizeof b);
-    jotd_b64url(b, sizeof b, out);
+    jot_base64url_encode(b, sizeof b, out);
 }
 
 void jotd_random_uuid(char out[37])
@@ -153,7 +132,7 @@ static void seal_state_free(void *p)
 {
     seal_state *st = p;
     EVP_CIPHER_CTX_free(st->ctx);
-    jotd_wipe(st->key, sizeof st->key);
+    jot_wipe(st->key, sizeof st->key);
     free(st);
 }
 
@@ -228,7 +207,7 @@ int jotd_open(const uint8_t key[JOTD_MASTER_KEY_LEN], const char *aad, const uin
     ok = ok && EVP_DecryptFinal_ex(ctx, (unsigned char *)plain + len, &len) == 1;
     EVP_CIPHER_CTX_free(ctx);
     if (!ok) {
-        jotd_wipe(plain, plen);
+        jot_wipe(plain, plen);
         free(plain);
         return -1;
     }
@@ -292,7 +271,7 @@ int jotd_master_key_load(const jotd_config *cfg, int may_create, uint8_t out[JOT
         close(fd);
         if (w != JOTD_MASTER_KEY_LEN || synced != 0) {
             unlink(path);
-            jotd_wipe(out, JOTD_MASTER_KEY_LEN);
+            jot_wipe(out, JOTD_MASTER_KEY_LEN);
             snprintf(err, errlen, "cannot write master key file %s", path);
             return -1;
         }
@@ -324,7 +303,7 @@ int jotd_master_key_load(const jotd_config *cfg, int may_create, uint8_t out[JOT
     } else if (n > 0 && from_hex(buf, (size_t)n, out) == 0) {
         rc = 0;
     }
-    jotd_wipe(buf, sizeof buf);
+    jot_wipe(buf, sizeof buf);
     if (rc != 0)
         snprintf(err, errlen, "master key file %s must hold 32 bytes (or 64 hex digits)", path);
     return rc;

@@ -20,10 +20,6 @@
  * can be done without randomness). */
 void jotd_random(void *out, size_t n);
 
-/* base64url without padding (RFC 4648 5) of n bytes into out, which must
- * hold 4 * ((n + 2) / 3) + 1 bytes. */
-void jotd_b64url(const uint8_t *in, size_t n, char *out);
-
 /* Decode standard base64 (RFC 4648 4, padding required) of n characters
  * into out (cap bytes). 0 with *outlen, or -1 when malformed or too long. */
 int jotd_b64_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *outlen);

@@ -47,7 +47,7 @@ jotd_vcache *jotd_vcache_new(size_t entries, uint64_t seed)
 static void clear(ventry *e)
 {
     if (e->token) {
-        jotd_wipe(e->token, e->len);
+        jot_wipe(e->token, e->len);
         free(e->token);
     }
     jotd_shared_resp_release(e->resp);

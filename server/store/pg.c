@@ -483,7 +483,7 @@ static uint8_t *col_bytes(const PGresult *r, int row, int col, size_t *n)
     uint8_t *b = jotd_xmalloc(len ? len : 1);
     char *v = PQgetvalue(r, row, col);
     memcpy(b, v, len);
-    jotd_wipe(v, len);
+    jot_wipe(v, len);
     *n = len;
     return b;
 }
@@ -719,7 +719,7 @@ static void user_row(const PGresult *r, int i, void *out)
     size_t n;
     uint8_t *hash = col_bytes(r, i, 3, &n);
     u->password_hash = jotd_xstrndup((const char *)hash, n);
-    jotd_wipe(hash, n);
+    jot_wipe(hash, n);
     free(hash);
     u->created_at = col_int(r, i, 4);
 }

@@ -118,7 +118,7 @@ jotd_store_rc jotd_store_key_delete(jotd_store *s, const char *kid)
 void jotd_key_rows_free(jotd_key_row *rows, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        jotd_wipe(rows[i].sealed, rows[i].sealed_len);
+        jot_wipe(rows[i].sealed, rows[i].sealed_len);
         free(rows[i].sealed);
     }
     free(rows);
@@ -137,7 +137,7 @@ jotd_store_rc jotd_store_refresh_get(jotd_store *s, const char *family_id, const
 void jotd_refresh_info_release(jotd_refresh_info *i)
 {
     if (i->successor_sealed) {
-        jotd_wipe(i->successor_sealed, i->successor_sealed_len);
+        jot_wipe(i->successor_sealed, i->successor_sealed_len);
         free(i->successor_sealed);
     }
     i->successor_sealed = NULL;

@@ -45,7 +45,7 @@ jotd_successor_cache *jotd_successor_cache_new(void)
 
 static void sealed_free(sealed *e)
 {
-    jotd_wipe(e->data, e->len);
+    jot_wipe(e->data, e->len);
     free(e->data);
     free(e);
 }

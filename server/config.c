@@ -60,7 +60,8 @@ static const setting settings[] = {
      "the HTTP Basic password of introspect-client-id, 16 to 256 bytes; none: POST /introspect answers 401"},
     {"trusted-proxies", K_STR, OFF(trusted_proxies), NULL, 0, 0,
      "addresses of reverse proxies (comma-separated IPs) whose X-Forwarded-For header names the client,"
-     " for the login limits and the sessions list; none: the peer address is the client"},
+     " for the login and signup limits, the refresh grace window and the sessions list; none: the peer"
+     " address is the client"},
     {"dashboard", K_BOOL, OFF(dashboard), "on", 0, 1, "serve the dashboard's pages at / (on/off)"},
     {"tls-cert", K_STR, OFF(tls_cert), NULL, 0, 0, "PEM certificate (chain) file: serve HTTPS"},
     {"tls-key", K_STR, OFF(tls_key), NULL, 0, 0, "PEM private key file for tls-cert"},
@@ -94,8 +95,9 @@ static const setting settings[] = {
     {"signup-window", K_DUR, OFF(signup_window), "1h", 1, 7 * DAY, "window in which signups are counted"},
     {"login-window", K_DUR, OFF(login_window), "15m", 1, 7 * DAY, "window in which failed logins are counted"},
     {"login-track-max", K_UINT, OFF(login_track_max), "100000", 1, 10000000,
-     "usernames (and as many client addresses) with recent failed logins held in memory; beyond it logins of"
-     " new names are answered 429 until older entries leave the window"},
+     "entries of each login-limit table (usernames, clients, username-client pairs, signup clients) held in"
+     " memory; beyond it new clients' logins get 429 until older entries leave the window (a full username or"
+     " signup table only stops counting)"},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

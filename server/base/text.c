@@ -2,6 +2,7 @@
 #include "base/text.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <jot/util.h>
@@ -51,6 +52,20 @@ int jotd_hex_digit(int c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
+}
+
+void jotd_ip_network(const char *addr, char *out, size_t n)
+{
+    struct in6_addr a6;
+    char text[INET6_ADDRSTRLEN];
+    if (strchr(addr, ':') && inet_pton(AF_INET6, addr, &a6) == 1 && !IN6_IS_ADDR_V4MAPPED(&a6)) {
+        memset(a6.s6_addr + 8, 0, 8);
+        if (inet_ntop(AF_INET6, &a6, text, sizeof text)) {
+            snprintf(out, n, "%s/64", text);
+            return;
+        }
+    }
+    snprintf(out, n, "%s", addr);
 }
 
 int jotd_ip_valid(const char *s)

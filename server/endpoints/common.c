@@ -168,13 +168,14 @@ jot_status jotd_verify_bearer(const jotd_keysnap *ks, const char *token, size_t 
 {
     *is_api = 0;
     jot_status st = jot_verify(ks->access, token, len, out, NULL);
-    if (st != JOT_E_BAD_TYPE)
+    if (st != JOT_E_BAD_TYPE && st != JOT_E_NO_KEY)
         return st;
-    /* Signed by one of our keys and valid so far, but not an access token:
-     * perhaps an API token. */
-    st = jot_verify(ks->api, token, len, out, NULL);
-    *is_api = st == JOT_OK;
-    return st;
+    /* Not an access token, or signed by a key that only API tokens may
+     * use now (keyring.h): perhaps an API token. When it is not one either,
+     * the access verifier's answer stands. */
+    jot_status api = jot_verify(ks->api, token, len, out, NULL);
+    *is_api = api == JOT_OK;
+    return api == JOT_E_BAD_TYPE ? st : api;
 }
 
 static void caller_unauthorized(jotd_req *r, const char *why, int had_token)

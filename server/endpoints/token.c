@@ -49,14 +49,17 @@ static void successor_aad(const char *jti, char *out, size_t n)
 /* Who presents a refresh token: a keyed hash of the client's address and
  * User-Agent (keyed, so that the store does not hold addresses in a form
  * anyone could test guesses against). */
-static void client_mark(jotd_app *a, jotd_req *r, uint8_t out[32])
+static void client_mark(jotd_app *a, jotd_req *r, int cookie, uint8_t out[32])
 {
     char addr[64];
     jotd_client_addr(a, r, addr, sizeof addr);
     const char *ua = jotd_req_header(r, "User-Agent");
     jotd_buf b;
     jotd_buf_init(&b);
-    jotd_buf_printf(&b, "jotd refresh client v1\n%s\n%s", addr, ua ? ua : "");
+    /* The way the token came (cookie or body) is part of the client: a
+     * token spent through the cookie gets no grace answer, with the
+     * successor's text, through the body. */
+    jotd_buf_printf(&b, "jotd refresh client v2\n%s\n%s\n%s", cookie ? "cookie" : "body", addr, ua ? ua : "");
     jotd_hmac_sha256(a->master, JOTD_MASTER_KEY_LEN, b.p, b.len, out);
     jotd_buf_release(&b);
 }
@@ -175,7 +178,7 @@ static void rotate(jotd_app *a, jotd_req *r, const jotd_keysnap *ks, const char 
     x.ks = ks;
     x.now = jotd_now();
     jotd_sha256(token, token_len, x.hash);
-    client_mark(a, r, x.client);
+    client_mark(a, r, cookie, x.client);
     int64_t now = x.now;
     jotd_refresh_info info;
     int rotated = 0;

@@ -37,13 +37,19 @@ static void compute_timeline(const jotd_key_row *rows, size_t n, int64_t now, ti
         t->retired_at[i] = rows[i + 1].activate_at;
 }
 
-/* Until when a key retired at retired stays published and in the access
- * and API verifiers: its last access token's expiry, or its last API
- * token's (keys.h). */
+/* Until when a key retired at retired verifies access tokens: its last
+ * access token's expiry (keyring.h). */
+static int64_t access_end(const jotd_config *cfg, int64_t retired)
+{
+    return retired + cfg->access_ttl + JOTD_KEY_SLACK;
+}
+
+/* Until when it stays published (the JWKS) and in the API verifier: its
+ * last access token's expiry, or its last API token's. */
 static int64_t publish_end(const jotd_config *cfg, const jotd_key_row *row, int64_t retired)
 {
-    int64_t access = retired + cfg->access_ttl, api = row->api_until;
-    return (access > api ? access : api) + JOTD_KEY_SLACK;
+    int64_t access = access_end(cfg, retired), api = row->api_until + JOTD_KEY_SLACK;
+    return access > api ? access : api;
 }
 
 static int64_t refresh_end(const jotd_config *cfg, int64_t retired)
@@ -152,6 +158,7 @@ static void snap_free(jotd_keysnap *s)
     jot_verifier_free(s->refresh);
     jot_verifier_free(s->api);
     jot_keyset_free(s->published_keys);
+    jot_keyset_free(s->access_keys);
     jot_keyset_free(s->refresh_keys);
     jot_key_free(s->signer);
     jot_key_free(s->refresh_signer);
@@ -211,14 +218,19 @@ typedef struct builder {
     const jotd_keyring_params *p;
     jotd_keysnap *s;
     jotd_buf jwks;
-    unsigned access_algs, refresh_algs;
+    unsigned access_algs, api_algs, refresh_algs;
 } builder;
 
-/* Add one key: published (the JWKS, the access and API verifiers) and/or
- * for refresh tokens (its derived MAC key and, for older tokens, the key
- * itself); the current one signs. 0, or -1 with err. */
-static int add_key(builder *b, const jotd_key_row *row, int is_current, int publish, int for_refresh, char *err,
-                   size_t errlen)
+/* The uses of a key at some time (keyring.h, the timeline). */
+typedef struct key_use {
+    int current;  /* it signs */
+    int access;   /* it verifies access tokens */
+    int publish;  /* it is in the JWKS and verifies API tokens */
+    int refresh;  /* it verifies refresh tokens (its MAC key) */
+} key_use;
+
+/* Add one key for its uses; the current one signs. 0, or -1 with err. */
+static int add_key(builder *b, const jotd_key_row *row, const key_use *u, char *err, size_t errlen)
 {
     jotd_keysnap *s = b->s;
     jot_key *priv = NULL;
@@ -233,19 +245,23 @@ static int add_key(builder *b, const jotd_key_row *row, int is_current, int publ
     }
     unsigned algs = JOT_ALG_BIT(jot_key_alg(priv));
     int ok = 1;
-    if (publish) {
-        ok = jot_keyset_add(s->published_keys, vk) == JOT_OK;
+    if (u->access) {
+        ok = jot_keyset_add(s->access_keys, vk) == JOT_OK;
         b->access_algs |= algs;
+    }
+    if (u->publish) {
+        ok = ok && jot_keyset_add(s->published_keys, vk) == JOT_OK;
+        b->api_algs |= algs;
         if (pub_jwk)
             jwks_add(&b->jwks, pub_jwk);
         s->npublished++;
     }
-    if (for_refresh) {
+    if (u->refresh) {
         jot_key *rk = refresh_key(b->p->master, row->kid);
         ok = ok && rk && jot_keyset_add(s->refresh_keys, rk) == JOT_OK &&
              jot_keyset_add(s->refresh_keys, vk) == JOT_OK;
         b->refresh_algs |= algs | JOT_ALG_BIT(JOT_HS256);
-        if (ok && is_current) {
+        if (ok && u->current) {
             s->refresh_signer = rk;
             snprintf(s->refresh_kid, sizeof s->refresh_kid, "%s", jot_key_kid(rk));
             rk = NULL;
@@ -254,7 +270,7 @@ static int add_key(builder *b, const jotd_key_row *row, int is_current, int publ
     }
     jot_key_free(vk);
     jot_free(pub_jwk);
-    if (is_current) {
+    if (u->current) {
         s->signer = priv;
         s->alg = jot_key_alg(priv);
         snprintf(s->kid, sizeof s->kid, "%s", row->kid);
@@ -287,22 +303,21 @@ static int add_keys(builder *b, const jotd_key_row *rows, size_t n, const timeli
         const jotd_key_row *row = &rows[i];
         int is_current = (ssize_t)i == t->current;
         int is_next = (ssize_t)i > t->current;
-        int publish = is_current || is_next;
-        int for_refresh = publish;
+        key_use u = {is_current, is_current || is_next, is_current || is_next, is_current || is_next};
         if (!is_current && !is_next) {
-            int64_t pe = publish_end(cfg, row, t->retired_at[i]);
-            int64_t re = refresh_end(cfg, t->retired_at[i]);
-            publish = now < pe;
-            for_refresh = now < re;
-            if (publish && pe < s->valid_until)
-                s->valid_until = pe;
-            if (for_refresh && re < s->valid_until)
-                s->valid_until = re;
+            int64_t ends[3] = {access_end(cfg, t->retired_at[i]), publish_end(cfg, row, t->retired_at[i]),
+                               refresh_end(cfg, t->retired_at[i])};
+            u.access = now < ends[0];
+            u.publish = now < ends[1];
+            u.refresh = now < ends[2];
+            for (int e = 0; e < 3; e++)
+                if (now < ends[e] && ends[e] < s->valid_until)
+                    s->valid_until = ends[e];
         }
         if (is_next && row->activate_at < s->valid_until)
             s->valid_until = row->activate_at;
-        if (publish || for_refresh)
-            rc = add_key(b, row, is_current, publish, for_refresh, err, errlen);
+        if (u.publish || u.refresh)
+            rc = add_key(b, row, &u, err, errlen);
     }
     free(order);
     return rc;
@@ -316,7 +331,7 @@ static jot_status make_verifiers(const builder *b)
     jotd_keysnap *s = b->s;
     jot_verify_policy ap;
     jot_verify_policy_init(&ap);
-    ap.keys = s->published_keys;
+    ap.keys = s->access_keys;
     ap.algs = b->access_algs;
     ap.issuer = cfg->issuer;
     ap.audience = cfg->audience;
@@ -344,7 +359,10 @@ static jot_status make_verifiers(const builder *b)
         return st;
     /* API tokens: signed like access tokens (so that resource servers can
      * verify them with the JWKS too), told apart by their typ (RFC 8725
-     * 3.11) and refused once revoked (by jti). */
+     * 3.11) and refused once revoked (by jti). Their verifier has the keys
+     * kept for them too, which the access verifier has not. */
+    ap.keys = s->published_keys;
+    ap.algs = b->api_algs;
     ap.typ = "api+jwt";
     ap.required = api_required;
     ap.required_count = sizeof api_required / sizeof api_required[0];
@@ -368,14 +386,15 @@ static jotd_keysnap *build(const jotd_keyring_params *p, const jotd_key_row *row
         jotd_log("warn", "no signing key is active yet; using the earliest", "kid", rows[0].kid, NULL);
         t.current = 0;
     }
-    builder b = {p, jotd_xcalloc(1, sizeof *b.s), {0}, 0, 0};
+    builder b = {p, jotd_xcalloc(1, sizeof *b.s), {0}, 0, 0, 0};
     jotd_keysnap *s = b.s;
     atomic_init(&s->refs, 1);
     s->fingerprint = fingerprint(rows, n, now);
     s->valid_until = INT64_MAX;
     jotd_buf_init(&b.jwks);
     jotd_buf_adds(&b.jwks, "{\"keys\":[");
-    int ok = jot_keyset_new(&s->published_keys) == JOT_OK && jot_keyset_new(&s->refresh_keys) == JOT_OK;
+    int ok = jot_keyset_new(&s->published_keys) == JOT_OK && jot_keyset_new(&s->access_keys) == JOT_OK &&
+             jot_keyset_new(&s->refresh_keys) == JOT_OK;
     if (!ok)
         snprintf(err, errlen, "out of memory building the key set");
     ok = ok && add_keys(&b, rows, n, &t, now, err, errlen) == 0;

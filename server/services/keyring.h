@@ -8,11 +8,13 @@
  * not signing, so that resource servers caching the JWKS learn it before the
  * first token it signs. The key with the latest activate_at that has come
  * signs ("current"); the keys before it are "retired" from the moment their
- * successor activated. A retired key stays published, and in the access
- * and API verifiers, until every token it signed has expired: its access
- * tokens (retired + access-ttl) and its API tokens (the latest expires_at
- * of the unrevoked API tokens that name it, which the store reads with the
- * key), plus a minute of slack for the reload interval. It keeps verifying
+ * successor activated. A retired key verifies access tokens until every
+ * access token it signed has expired (retired + access-ttl), and stays
+ * published, and in the API verifier, until its API tokens have expired
+ * too (the latest expires_at of the unrevoked API tokens that name it,
+ * which the store reads with the key), each plus a minute of slack for the
+ * reload interval. A key kept for API tokens only verifies no access
+ * token; revoking its last API tokens withdraws it. It keeps verifying
  * refresh tokens until those can have expired (retired + session-max);
  * then it is deleted. Keys that activate in the same second are ordered by
  * insertion, so that `keys rotate --now` always makes the key it adds the
@@ -56,7 +58,8 @@ typedef struct jotd_keysnap {
     char kid[64];
     jot_key *refresh_signer; /* HS256, derived: signs refresh tokens */
     char refresh_kid[72];
-    jot_keyset *published_keys;
+    jot_keyset *published_keys; /* the JWKS's: the API verifier's */
+    jot_keyset *access_keys;    /* the access verifier's (no key kept for API tokens only) */
     jot_keyset *refresh_keys;
     jot_verifier *access;  /* typ at+jwt, iss, aud; the revocation hook */
     jot_verifier *refresh; /* typ refresh+jwt, iss, aud = iss; HS256 (and, for older tokens, the signing keys) */

@@ -146,9 +146,11 @@ void jotd_throttle_sweep(jotd_throttle *t, int64_t now)
     pthread_mutex_unlock(&t->lock);
 }
 
-static void pair_key(const char *user, const char *addr, char *out, size_t n)
+/* Clients are counted by network (base/text.h: an IPv6 /64), so that one
+ * subscriber's many addresses share one count. */
+static void pair_key(const char *user, const char *net, char *out, size_t n)
 {
-    snprintf(out, n, "%s\n%s", user, addr);
+    snprintf(out, n, "%s\n%s", user, net);
 }
 
 /* Seconds until e's window ends (at least 1). */
@@ -163,14 +165,19 @@ int jotd_throttle_begin(jotd_throttle *t, const char *user, const char *addr, in
 {
     *delay_ms = 0;
     *retry_after = 0;
-    char pk[160];
-    pair_key(user, addr, pk, sizeof pk);
+    char net[80], pk[160];
+    jotd_ip_network(addr, net, sizeof net);
+    pair_key(user, net, pk, sizeof pk);
     pthread_mutex_lock(&t->lock);
     entry *p = lookup(t, &t->pairs, pk, now, 1);
-    entry *a = lookup(t, &t->addrs, addr, now, 1);
+    entry *a = lookup(t, &t->addrs, net, now, 1);
+    /* The users table only slows a name down: when it is full, the
+     * attempt goes on without (refusing would let anyone who fills it lock
+     * out every name not yet in it). */
     entry *u = lookup(t, &t->users, user, now, 1);
-    if (!p || !a || !u) {
-        /* A table is full: refuse rather than forget. */
+    if (!p || !a) {
+        /* The refusing tables are full: refuse rather than forget what
+         * they count (filling them costs an argon2id verification each). */
         if (p)
             forget(t, &t->pairs, p);
         if (a)
@@ -189,13 +196,15 @@ int jotd_throttle_begin(jotd_throttle *t, const char *user, const char *addr, in
         *retry_after = lp > la ? lp : la;
         forget(t, &t->pairs, p);
         forget(t, &t->addrs, a);
-        forget(t, &t->users, u);
+        if (u)
+            forget(t, &t->users, u);
         pthread_mutex_unlock(&t->lock);
         return -1;
     }
     p->inflight++;
     a->inflight++;
-    u->inflight++;
+    if (u)
+        u->inflight++;
     /* The limits count attempts in flight as failures (so that parallel
      * guesses cannot slip past them), but the slow-down counts failures
      * only: a user logging in from several tabs at once has failed
@@ -204,7 +213,7 @@ int jotd_throttle_begin(jotd_throttle *t, const char *user, const char *addr, in
         unsigned shift = p->failures - t->p.slow_after;
         *delay_ms = shift >= 4 ? MAX_DELAY_MS : 1000u << shift;
     }
-    if (u->failures >= t->p.pair_limit && *delay_ms < USER_DELAY_MS)
+    if (u && u->failures >= t->p.pair_limit && *delay_ms < USER_DELAY_MS)
         *delay_ms = USER_DELAY_MS;
     pthread_mutex_unlock(&t->lock);
     return 0;
@@ -228,30 +237,32 @@ void jotd_throttle_end(jotd_throttle *t, const char *user, const char *addr, int
 {
     int success = outcome == JOTD_ATTEMPT_SUCCEEDED;
     int failed = outcome == JOTD_ATTEMPT_FAILED;
-    char pk[160];
-    pair_key(user, addr, pk, sizeof pk);
+    char net[80], pk[160];
+    jotd_ip_network(addr, net, sizeof net);
+    pair_key(user, net, pk, sizeof pk);
     pthread_mutex_lock(&t->lock);
     end_one(t, &t->pairs, lookup(t, &t->pairs, pk, now, 0), failed, success);
     end_one(t, &t->users, lookup(t, &t->users, user, now, 0), failed, success);
     /* A success does not clear the address: one valid account must not
      * let an address reset its count of failures against others. */
-    end_one(t, &t->addrs, lookup(t, &t->addrs, addr, now, 0), failed, 0);
+    end_one(t, &t->addrs, lookup(t, &t->addrs, net, now, 0), failed, 0);
     pthread_mutex_unlock(&t->lock);
 }
 
 int jotd_throttle_signup(jotd_throttle *t, const char *addr, int64_t now, unsigned *retry_after)
 {
     *retry_after = 0;
+    char net[80];
+    jotd_ip_network(addr, net, sizeof net);
     pthread_mutex_lock(&t->lock);
-    entry *e = lookup(t, &t->signups, addr, now, 1);
+    entry *e = lookup(t, &t->signups, net, now, 1);
     int rc = 0;
-    if (!e) {
-        *retry_after = 60;
-        rc = -1;
-    } else if (e->failures >= t->p.signup_limit) {
+    /* A full table (an entry costs a client one cheap request) admits:
+     * refusing would close signup to everyone until the window ends. */
+    if (e && e->failures >= t->p.signup_limit) {
         *retry_after = left(&t->signups, e, now);
         rc = -1;
-    } else {
+    } else if (e) {
         e->failures++;
     }
     pthread_mutex_unlock(&t->lock);

@@ -106,11 +106,9 @@ static const char *const sql_text[P_COUNT] = {
     [P_USER_GET] = "SELECT id, username, role, password_hash, created_at FROM users WHERE id = $1",
     [P_USER_SET_HASH] = "UPDATE users SET password_hash = $2 WHERE id = $1",
     [P_KEY_INSERT] = "INSERT INTO signing_keys (kid, alg, sealed, created_at, activate_at) VALUES ($1, $2, $3, $4, $5)",
-    /* With the latest expiry of the live API tokens each key signed (those
-     * made before tokens named their key count for every key). */
-    [P_KEY_LIST] = "SELECT kid, alg, sealed, created_at, activate_at, greatest("
-                   "(SELECT max(expires_at) FROM api_tokens a WHERE a.kid = k.kid AND revoked_at IS NULL), "
-                   "(SELECT max(expires_at) FROM api_tokens a WHERE a.kid IS NULL AND revoked_at IS NULL), 0) "
+    /* With the latest expiry of the live API tokens each key signed. */
+    [P_KEY_LIST] = "SELECT kid, alg, sealed, created_at, activate_at, coalesce("
+                   "(SELECT max(expires_at) FROM api_tokens a WHERE a.kid = k.kid AND revoked_at IS NULL), 0) "
                    "FROM signing_keys k ORDER BY activate_at, seq",
     [P_KEY_DELETE] = "DELETE FROM signing_keys WHERE kid = $1",
     [P_FAMILY_INSERT] = "INSERT INTO families (id, user_id, created_at, expires_at, refresh_expires_at, "

@@ -88,8 +88,9 @@ static const char *const jotd_pg_migrations[] = {
      * - Keys that activate in the same second are ordered by insertion
      *   (seq), so that an emergency rotation's key is the one that signs.
      * - An API token names the key that signed it: a retired key stays
-     *   published until the last unrevoked token it signed has expired
-     *   (NULL for tokens made before: they keep every key).
+     *   published until the last unrevoked token it signed has expired.
+     *   A token made before gets the key that was signing when it was
+     *   made (none when that key is gone: the token cannot verify).
      * - The grace window answers only the client that spent the token
      *   (spent_by, a keyed hash of its address and User-Agent), a bounded
      *   number of times (grace_used).
@@ -106,6 +107,8 @@ static const char *const jotd_pg_migrations[] = {
      *   (families) or until the token's expiry. */
     "ALTER TABLE signing_keys ADD COLUMN seq bigserial;"
     "ALTER TABLE api_tokens ADD COLUMN kid text;"
+    "UPDATE api_tokens a SET kid = (SELECT k.kid FROM signing_keys k WHERE k.activate_at <= a.created_at"
+    "  ORDER BY k.activate_at DESC, k.seq DESC LIMIT 1);"
     "CREATE INDEX api_tokens_kid ON api_tokens (kid, expires_at);"
     "ALTER TABLE refresh_tokens ADD COLUMN spent_by bytea, ADD COLUMN grace_used integer NOT NULL DEFAULT 0;"
     "CREATE SEQUENCE revocations_seq;"

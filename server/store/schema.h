@@ -104,8 +104,9 @@ static const char *const jotd_sqlite_migrations[] = {
      * - Keys that activate in the same second are ordered by insertion
      *   (seq), so that an emergency rotation's key is the one that signs.
      * - An API token names the key that signed it: a retired key stays
-     *   published until the last unrevoked token it signed has expired
-     *   (NULL for tokens made before: they keep every key).
+     *   published until the last unrevoked token it signed has expired.
+     *   A token made before gets the key that was signing when it was
+     *   made (none when that key is gone: the token cannot verify).
      * - The revocation log, numbered in commit order (AUTOINCREMENT never
      *   hands out a number twice, even after the newest row is deleted):
      *   other readers follow it by number, never by clock. A family's
@@ -116,6 +117,8 @@ static const char *const jotd_sqlite_migrations[] = {
     "ALTER TABLE signing_keys ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
     "UPDATE signing_keys SET seq = rowid;"
     "ALTER TABLE api_tokens ADD COLUMN kid TEXT;"
+    "UPDATE api_tokens SET kid = (SELECT k.kid FROM signing_keys k WHERE k.activate_at <= api_tokens.created_at"
+    "  ORDER BY k.activate_at DESC, k.seq DESC LIMIT 1);"
     "CREATE INDEX api_tokens_kid ON api_tokens(kid, expires_at);"
     "CREATE TABLE revocations ("
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"

@@ -96,11 +96,9 @@ static const char *const sql_text[S_COUNT] = {
     [S_USER_SET_HASH] = "UPDATE users SET password_hash = ?2 WHERE id = ?1",
     [S_KEY_INSERT] = "INSERT INTO signing_keys (kid, alg, sealed, created_at, activate_at, seq) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, (SELECT coalesce(max(seq), 0) + 1 FROM signing_keys))",
-    /* With the latest expiry of the live API tokens each key signed (those
-     * made before tokens named their key count for every key). */
-    [S_KEY_LIST] = "SELECT kid, alg, sealed, created_at, activate_at, max("
-                   "coalesce((SELECT max(expires_at) FROM api_tokens a WHERE a.kid = k.kid AND revoked_at IS NULL), 0), "
-                   "coalesce((SELECT max(expires_at) FROM api_tokens a WHERE a.kid IS NULL AND revoked_at IS NULL), 0)) "
+    /* With the latest expiry of the live API tokens each key signed. */
+    [S_KEY_LIST] = "SELECT kid, alg, sealed, created_at, activate_at, "
+                   "coalesce((SELECT max(expires_at) FROM api_tokens a WHERE a.kid = k.kid AND revoked_at IS NULL), 0) "
                    "FROM signing_keys k ORDER BY activate_at, seq",
     [S_KEY_DELETE] = "DELETE FROM signing_keys WHERE kid = ?1",
     [S_FAMILY_INSERT] = "INSERT INTO families (id, user_id, created_at, expires_at, refresh_expires_at, "

@@ -83,6 +83,19 @@ def main(t):
         t.eq((r.status, r.error()), (401, "invalid_grant"), "cookie: the old cookie from elsewhere is reuse")
         r = post(s, "/token", headers=dict(xrw, Cookie="jot_refresh=" + c2))
         t.eq(r.status, 401, "cookie: ... and revoked the family")
+
+        # A token spent through the cookie gets no grace through the body,
+        # even from the same address and User-Agent: the body answer would
+        # carry the successor's text, which the cookie keeps from scripts.
+        lr = login(s, in_body=False)
+        c1 = lr.cookie("jot_refresh")
+        r = post(s, "/token", headers=dict(xrw, Cookie="jot_refresh=" + c1))
+        c2 = r.cookie("jot_refresh")
+        r = refresh(s, c1)
+        t.check(r.status == 401 and "refresh_token" not in (r.json() or {}),
+                "cookie spend, then the body: refused, no successor", repr(r))
+        r = post(s, "/token", headers=dict(xrw, Cookie="jot_refresh=" + c2))
+        t.eq(r.status, 401, "... and it is reuse: the family is revoked")
         t.eq(s.stop(), 0, "exit 0")
     finally:
         s.cleanup()

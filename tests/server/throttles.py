@@ -9,6 +9,7 @@
    not a trusted proxy is ignored and jotd says so once in its log; one
    longer than 2 KiB used to fall back to the proxy's address (and so to a
    limit shared by everyone), now its rightmost untrusted entry counts.
+   An IPv6 client is counted by its /64 (one subscriber holds a whole one).
 6. /signup had no limit (40 accounts in 1.6 s) and a taken name answered
    before any hashing (a fast enumeration): signups are counted per
    address, and taken and free names cost the same.
@@ -82,6 +83,28 @@ def proxies(t):
         s.cleanup()
 
 
+def ipv6_networks(t):
+    """An IPv6 subscriber holds a whole /64: its addresses share one count
+    (behind a trusted proxy that names them)."""
+    s = Server("--trusted-proxies", "127.0.0.1", "--login-limit-address", "3", "--login-slow-after", "100").start()
+    try:
+        t.eq(s.signup("gina", PW).status, 201, "ipv6: signup")
+        for i in range(3):
+            r = login(s, "ghost%d" % i, WRONG, headers={"X-Forwarded-For": "2001:db8:1:2::%x" % (0xa + i)})
+            t.eq(r.status, 401, "ipv6: failure %d from 2001:db8:1:2::/64" % (i + 1))
+        r = login(s, "gina", PW, headers={"X-Forwarded-For": "2001:db8:1:2:ffff::1"})
+        t.eq(r.status, 429, "ipv6: another address of that /64 is refused too")
+        r = login(s, "gina", PW, headers={"X-Forwarded-For": "2001:db8:1:3::a"})
+        t.eq(r.status, 200, "ipv6: the next /64 is another client")
+        at = r.json()["access_token"]
+        cur = [x for x in req(s, "GET", "/sessions", headers={"Authorization": "Bearer " + at}).json()["sessions"]
+               if x.get("current")]
+        t.eq(cur[0]["client_addr"] if cur else None, "2001:db8:1:3::a", "ipv6: the session keeps the address itself")
+        t.eq(s.stop(), 0, "ipv6: exit 0")
+    finally:
+        s.cleanup()
+
+
 def signups(t):
     s = Server("--signup-limit-address", "11", fast=False).start()
     try:
@@ -147,6 +170,7 @@ def main(t):
     print("# backend: %s" % BACKEND)
     lockout(t)
     proxies(t)
+    ipv6_networks(t)
     signups(t)
     dormant(t)
 

@@ -25,5 +25,10 @@ int jotd_hex_digit(int c);
 
 /* Whether s is a numeric IPv4 or IPv6 address. */
 int jotd_ip_valid(const char *s);
+/* The network a client address stands for, as text into out (n >= 64):
+ * an IPv6 address's /64 ("2001:db8:1:2::/64"; one subscriber commonly
+ * holds a whole /64, so its addresses are one client), anything else
+ * (IPv4, an IPv4-mapped IPv6 address, what does not parse) as it is. */
+void jotd_ip_network(const char *addr, char *out, size_t n);
 
 #endif

@@ -14,6 +14,8 @@ keys with the same activation to their kids (random): the key it promised
 would sign often never did. Keys now keep their insertion order."""
 
 import base64
+import json
+import os
 import re
 import time
 
@@ -56,6 +58,29 @@ def checks(t, s, tok, what, want, local=True):
     t.eq(isinstance(c, dict), want, "%s: PyJWT with jotd's JWKS (%s)" % (what, c if not isinstance(c, dict) else "ok"))
 
 
+def leaked_key(s, kid):
+    """The private JWK of signing key kid, as a thief holding the store and
+    the master key file has it (nonce | ciphertext | tag, AES-256-GCM, the
+    kid in the additional data)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    path = s.env.get("JOTD_MASTER_KEY_FILE") or os.path.join(s.dir, "jotd.master.key")
+    raw = open(path, "rb").read()
+    key = bytes.fromhex(raw.decode().strip()) if len(raw) != 32 else raw
+    hexcol = "encode(sealed, 'hex')" if BACKEND == "postgresql" else "hex(sealed)"
+    sealed = bytes.fromhex(s.sql("SELECT %s FROM signing_keys WHERE kid = '%s'" % (hexcol, kid))[0][0])
+    jwk = AESGCM(key).decrypt(sealed[:12], sealed[12:], ("jotd signing key " + kid).encode())
+    return json.loads(jwk)
+
+
+def forged_access(jwk, kid, iss, now):
+    """An access token signed with that key, valid for an hour from now."""
+    claims = {"iss": iss, "sub": "00000000-0000-0000-0000-000000000000", "aud": "jot", "exp": now + 3600,
+              "iat": now, "jti": "forged-" + str(now), "client_id": "jot", "sid": "forged-sid", "role": "admin",
+              "name": "mallory"}
+    return jwt.encode(claims, jwt.PyJWK(jwk).key, algorithm=jwk.get("alg", "ES256"),
+                      headers={"typ": "at+jwt", "kid": kid})
+
+
 def kid_of_rotation(p):
     m = re.search(rb"added key (\S+) ", p.stdout)
     return m.group(1).decode() if m else None
@@ -93,6 +118,13 @@ def api_tokens_survive_rotation(t):
         listed = later.request("GET", "/api-tokens", headers={"Authorization": "Bearer " + at2}).json()
         active = [x for x in listed["api_tokens"] if x["name"] == "ci"]
         t.check(active and not active[0].get("revoked_at"), "GET /api-tokens lists it active", repr(listed))
+        # The old key still verifies the API tokens it signed, but no access
+        # token: one forged with it (as by a thief of the key) is refused,
+        # as after any rotation, so that rotate --now cuts a leaked key off.
+        forged = forged_access(leaked_key(later, k0), k0, s.base, int(time.time()) + 600)
+        t.eq(later.verify(forged).status, 401, "an access token signed by the retired key is refused")
+        r = later.request("POST", "/introspect", form={"token": forged}, headers=basic())
+        t.eq(r.json().get("active"), False, "... and inactive at /introspect")
         kl = later.jotd("keys", "list", env=faketime_env("+10m")).stdout.decode()
         line = [l for l in kl.splitlines() if l.startswith(k0)]
         t.check(line and " retired " in line[0], "keys list: the first key is retired but still published",

@@ -77,7 +77,7 @@ static jot_status crv_from_json(const json_t *jwk, jot__crv *crv)
 
 static jot_status ec_from_json(const json_t *jwk, jot_key *k)
 {
-    jot__crv crv;
+    jot__crv crv = JOT__CRV_NONE;
     jot__bytes x = {0}, y = {0}, d = {0};
     jot_status s = crv_from_json(jwk, &crv);
     if (s == JOT_OK && (crv == JOT__CRV_ED25519 || crv == JOT__CRV_ED448))
@@ -102,7 +102,7 @@ static jot_status ec_from_json(const json_t *jwk, jot_key *k)
 
 static jot_status okp_from_json(const json_t *jwk, jot_key *k)
 {
-    jot__crv crv;
+    jot__crv crv = JOT__CRV_NONE;
     jot__bytes x = {0}, d = {0};
     jot_status s = crv_from_json(jwk, &crv);
     if (s == JOT_OK && crv != JOT__CRV_ED25519 && crv != JOT__CRV_ED448)

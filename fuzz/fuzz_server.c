@@ -329,7 +329,10 @@ static void check_response(const request *rq, const jotd_http_local_resp *r, con
 {
     FZ_CHECK(known_status(r->status), "%s %s: unknown or internal status %u: %.200s", rq->method, rq->path,
              r->status, r->body);
-    FZ_CHECK(!password_only_as_password(text, text_len) || !contains(r->body, r->len, FZ_PASSWORD),
+    /* GET /api-tokens shows the names the user gave earlier requests'
+     * tokens, which may be any text, the password's included. */
+    int lists_names = strcmp(rq->method, "GET") == 0 && strcmp(rq->path, "/api-tokens") == 0;
+    FZ_CHECK(lists_names || !password_only_as_password(text, text_len) || !contains(r->body, r->len, FZ_PASSWORD),
              "%s %s: the answer holds the password", rq->method, rq->path);
     if (r->status >= 400) {
         FZ_CHECK(r->content_type && strcmp(r->content_type, "application/json") == 0,
